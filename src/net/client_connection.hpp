@@ -1,0 +1,68 @@
+#pragma once
+// Internal to src/net (includes Beast): one outbound connection and one request/response
+// exchange on it, used by HttpClient. Not for use outside the net layer.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "net/http_client.hpp"
+
+namespace carebridge::net::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using SteadyClock = std::chrono::steady_clock;
+using ClientRequest = beast::http::request<beast::http::string_body>;
+
+struct Target {
+    bool secure = false;
+    std::string host;         // for resolving and TLS: decoded, no brackets
+    std::string port;
+    std::string host_header;  // as in the URL: brackets, explicit port
+    std::string path;         // origin-form request target
+    std::string origin;       // pool key: scheme, host, port
+};
+
+// Parses an absolute http(s) URL; on failure returns nullopt and sets error.
+std::optional<Target> parse_target(std::string_view url, std::string& error);
+
+// Rejects CR, LF and NUL, which would let a value split the message.
+bool header_safe(std::string_view s);
+
+struct Connection {
+    std::optional<beast::tcp_stream> plain;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+    beast::flat_buffer buffer;
+    SteadyClock::time_point idle_since;
+
+    beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+    void close() { tcp().close(); }
+    // False if a pooled socket was closed by the server or has stray bytes on it.
+    bool looks_alive();
+};
+using ConnectionPtr = std::shared_ptr<Connection>;
+
+// Resolves and connects (and handshakes for https) before the deadline; nullptr + error on failure.
+asio::awaitable<ConnectionPtr> open_connection(const Target& target, asio::ssl::context& tls,
+                                               SteadyClock::time_point deadline, std::string& error);
+
+struct Outcome {
+    std::string error;                // empty when a full response arrived
+    bool got_response_bytes = false;  // decides whether a failure may be retried
+    bool reusable = false;            // the connection may go back to the pool
+    ClientResult result;
+};
+
+// Writes req and reads the response on conn, before the deadline.
+asio::awaitable<Outcome> exchange(Connection& conn, const ClientRequest& req,
+                                  SteadyClock::time_point deadline);
+
+}  // namespace carebridge::net::detail

@@ -1,0 +1,199 @@
+// Outbound HTTP(S): one coroutine per request over a small keep-alive pool per origin.
+#include "net/http_client.hpp"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <iostream>
+#include <unordered_map>
+#include <vector>
+
+#include "net/client_connection.hpp"
+
+namespace carebridge::net {
+
+using namespace detail;
+namespace http = beast::http;
+
+namespace {
+
+constexpr std::size_t max_idle_per_origin = 4;
+constexpr auto idle_ttl = std::chrono::seconds(30);
+
+// Builds the request, or returns an error message.
+std::string build_request(ClientRequest& req, const Target& target, const std::string& method,
+                          const HeaderList& headers, std::string body) {
+    if (method.empty() || !header_safe(method) || method.find(' ') != std::string::npos)
+        return "invalid method";
+    if (auto verb = http::string_to_verb(method); verb != http::verb::unknown) req.method(verb);
+    else req.method_string(method);
+    req.target(target.path);
+    req.version(11);
+    for (const auto& [name, value] : headers) {
+        if (name.empty() || !header_safe(name) || !header_safe(value)) return "invalid header: " + name;
+        // Framing is ours: the body is always sent with a Content-Length.
+        if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding")) continue;
+        req.insert(name, value);
+    }
+    if (req.find(http::field::host) == req.end()) req.set(http::field::host, target.host_header);
+    if (req.find(http::field::user_agent) == req.end()) req.set(http::field::user_agent, "carebridge");
+    req.content_length(body.size());
+    req.body() = std::move(body);
+    return {};
+}
+
+void log_failure(std::exception_ptr e) {
+    if (!e) return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        std::cerr << "carebridge net: client callback threw: " << ex.what() << '\n';
+    } catch (...) {
+        std::cerr << "carebridge net: client callback threw\n";
+    }
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+    explicit Impl(asio::io_context& io) : ioc(io), tls(asio::ssl::context::tls_client) {
+        boost::system::error_code ec;
+        tls.set_default_verify_paths(ec);
+        if (ec) std::cerr << "carebridge net: no default CA paths: " << ec.message() << '\n';
+        tls.set_verify_mode(asio::ssl::verify_peer);
+    }
+
+    asio::io_context& ioc;
+    asio::ssl::context tls;
+    std::unordered_map<std::string, std::vector<ConnectionPtr>> idle;
+    bool closed = false;
+
+    void sweep();
+    ConnectionPtr take_idle(const std::string& origin);
+    void give_back(const std::string& origin, ConnectionPtr conn);
+    void close_all();
+    asio::awaitable<ClientResult> perform(std::string method, std::string url, HeaderList headers,
+                                          std::string body, std::chrono::milliseconds timeout);
+    // Static with the owner passed in: a member coroutine would hold a raw `this`.
+    static asio::awaitable<void> run(std::shared_ptr<Impl> self, std::string method, std::string url,
+                                     HeaderList headers, std::string body,
+                                     std::chrono::milliseconds timeout,
+                                     std::function<void(ClientResult)> done);
+};
+
+// Idle connections expire lazily (on each send) rather than by timers, so the pool never
+// keeps io_context::run() from returning; ~HttpClient closes whatever is left.
+void HttpClient::Impl::sweep() {
+    auto now = SteadyClock::now();
+    for (auto it = idle.begin(); it != idle.end();) {
+        std::erase_if(it->second, [&](const ConnectionPtr& c) {
+            if (now - c->idle_since < idle_ttl) return false;
+            c->close();
+            return true;
+        });
+        it = it->second.empty() ? idle.erase(it) : std::next(it);
+    }
+}
+
+ConnectionPtr HttpClient::Impl::take_idle(const std::string& origin) {
+    auto it = idle.find(origin);
+    if (it == idle.end()) return nullptr;
+    ConnectionPtr found;
+    while (!found && !it->second.empty()) {
+        auto conn = std::move(it->second.back());  // most recently used first
+        it->second.pop_back();
+        if (conn->looks_alive()) found = std::move(conn);
+        else conn->close();
+    }
+    if (it->second.empty()) idle.erase(it);
+    return found;
+}
+
+void HttpClient::Impl::give_back(const std::string& origin, ConnectionPtr conn) {
+    if (closed) return conn->close();
+    conn->idle_since = SteadyClock::now();
+    auto& pool = idle[origin];
+    pool.push_back(std::move(conn));
+    if (pool.size() > max_idle_per_origin) {
+        pool.front()->close();
+        pool.erase(pool.begin());
+    }
+}
+
+void HttpClient::Impl::close_all() {
+    closed = true;
+    for (auto& [origin, pool] : idle)
+        for (auto& conn : pool) conn->close();
+    idle.clear();
+}
+
+asio::awaitable<ClientResult> HttpClient::Impl::perform(std::string method, std::string url,
+                                                       HeaderList headers, std::string body,
+                                                       std::chrono::milliseconds timeout) {
+    ClientResult failed;
+    auto target = parse_target(url, failed.error);
+    if (!target) co_return failed;
+    ClientRequest req;
+    failed.error = build_request(req, *target, method, headers, std::move(body));
+    if (!failed.error.empty()) co_return failed;
+
+    // One deadline covers connect + write + read (capped so the addition cannot overflow).
+    auto deadline = SteadyClock::now() + std::clamp<std::chrono::milliseconds>(
+                                             timeout, std::chrono::milliseconds(0), std::chrono::hours(24 * 365));
+    sweep();
+    for (bool retry = false;; retry = true) {
+        auto conn = retry ? nullptr : take_idle(target->origin);
+        const bool reused = conn != nullptr;
+        if (!conn) {
+            conn = co_await open_connection(*target, tls, deadline, failed.error);
+            if (!conn) co_return failed;
+        }
+        Outcome out = co_await exchange(*conn, req, deadline);
+        if (out.error.empty()) {
+            if (out.reusable) give_back(target->origin, std::move(conn));
+            else conn->close();
+            co_return std::move(out.result);
+        }
+        conn->close();
+        // A pooled connection the server closed meanwhile fails before any response byte:
+        // try once more on a fresh one.
+        if (reused && !out.got_response_bytes && SteadyClock::now() < deadline) continue;
+        failed.error = std::move(out.error);
+        co_return failed;
+    }
+}
+
+asio::awaitable<void> HttpClient::Impl::run(std::shared_ptr<Impl> self, std::string method,
+                                            std::string url, HeaderList headers, std::string body,
+                                            std::chrono::milliseconds timeout,
+                                            std::function<void(ClientResult)> done) {
+    // co_spawn may start inline; posting first guarantees done never runs inside send().
+    co_await asio::post(asio::use_awaitable);
+    ClientResult result;
+    try {
+        result = co_await self->perform(std::move(method), std::move(url), std::move(headers), std::move(body),
+                                  timeout);
+    } catch (const std::exception& e) {
+        result = ClientResult{};
+        result.error = std::string("internal error: ") + e.what();
+    }
+    if (done) done(std::move(result));
+}
+
+HttpClient::HttpClient(asio::io_context& ioc) : impl_(std::make_shared<Impl>(ioc)) {}
+
+HttpClient::~HttpClient() { impl_->close_all(); }
+
+void HttpClient::send(std::string method, std::string url, HeaderList headers, std::string body,
+                      std::chrono::milliseconds timeout, std::function<void(ClientResult)> done) {
+    asio::co_spawn(impl_->ioc,
+                   Impl::run(impl_, std::move(method), std::move(url), std::move(headers), std::move(body),
+                              timeout, std::move(done)),
+                   log_failure);
+}
+
+}  // namespace carebridge::net

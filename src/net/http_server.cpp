@@ -1,0 +1,121 @@
+#include "net/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <iostream>
+#include <stdexcept>
+
+#include "net/server_connection.hpp"
+
+namespace carebridge::net {
+
+using namespace detail;
+
+struct HttpServer::Impl {
+    Impl(asio::io_context& io, ServerOptions options, Handler handler)
+        : ioc(io),
+          state(std::make_shared<ServerState>(std::move(options), std::move(handler))),
+          acceptor(io) {}
+
+    asio::io_context& ioc;
+    std::shared_ptr<ServerState> state;
+    tcp::acceptor acceptor;
+    bool started = false;
+
+    // Static with the owner passed in: a member coroutine would hold a raw `this`.
+    static asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
+};
+
+void detail::ConnectionRegistry::close_all() {
+    // Completions are queued, not run inline, so the list is stable while we walk it.
+    for (auto& handle : list_) {
+        handle.stream->close();
+        if (handle.parked) handle.parked->cancel();
+    }
+}
+
+namespace {
+
+void log_failure(std::exception_ptr e) {
+    if (!e) return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        std::cerr << "carebridge net: server task failed: " << ex.what() << '\n';
+    } catch (...) {
+        std::cerr << "carebridge net: server task failed\n";
+    }
+}
+
+}  // namespace
+
+asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) {
+    auto& acceptor = self->acceptor;  // kept alive by self while the loop runs
+    auto& state = self->state;
+    asio::steady_timer backoff(self->ioc);
+    while (!state->stopped) {
+        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+        if (state->stopped) break;
+        if (ec) {
+            // E.g. EMFILE: back off briefly instead of spinning on the error.
+            std::cerr << "carebridge net: accept failed: " << ec.message() << '\n';
+            backoff.expires_after(std::chrono::milliseconds(100));
+            co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+            continue;
+        }
+        bool over_limit = state->active >= state->options.max_connections;
+        asio::co_spawn(self->ioc,
+                       over_limit ? reject_connection(state, std::move(socket))
+                                  : serve_connection(state, std::move(socket)),
+                       log_failure);
+    }
+}
+
+HttpServer::HttpServer(asio::io_context& ioc, ServerOptions options, Handler handler)
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+std::uint16_t HttpServer::start() {
+    auto& impl = *impl_;
+    const auto& options = impl.state->options;
+    if (impl.started || impl.state->stopped) throw std::logic_error("http server: start() called twice");
+    const auto where = options.address + " port " + std::to_string(options.port);
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options.address, ec);
+    if (ec) throw std::runtime_error("http server: invalid listen address '" + options.address + "'");
+    tcp::endpoint endpoint(address, options.port);
+    auto fail = [&](const char* step) {
+        boost::system::error_code ignored;
+        impl.acceptor.close(ignored);
+        throw std::runtime_error("http server: cannot " + std::string(step) + " " + where + ": " +
+                                 ec.message());
+    };
+    // The error_code overloads return void when BOOST_ASIO_NO_DEPRECATED is set.
+    impl.acceptor.open(endpoint.protocol(), ec);
+    if (ec) fail("open a socket for");
+    impl.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (ec) fail("configure");
+    impl.acceptor.bind(endpoint, ec);
+    if (ec) fail("bind");
+    impl.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) fail("listen on");
+    auto port = impl.acceptor.local_endpoint(ec).port();
+    if (ec) fail("query the port of");
+    impl.started = true;
+    asio::co_spawn(impl.ioc, Impl::accept_loop(impl_), log_failure);
+    return port;
+}
+
+void HttpServer::stop() {
+    auto& impl = *impl_;
+    if (impl.state->stopped) return;
+    impl.state->stopped = true;
+    boost::system::error_code ignored;
+    impl.acceptor.close(ignored);
+    impl.state->registry.close_all();
+}
+
+}  // namespace carebridge::net

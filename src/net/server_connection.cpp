@@ -1,0 +1,273 @@
+// One coroutine per accepted connection: read, hand to the Handler, await its Responder,
+// write, repeat while keep-alive.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http.hpp>
+#include <iostream>
+#include <optional>
+
+#include "net/server_connection.hpp"
+
+namespace carebridge::net::detail {
+
+namespace http = beast::http;
+using asio::as_tuple;
+using asio::use_awaitable;
+using HttpRequest = http::request<http::string_body>;
+using HttpResponse = http::response<http::string_body>;
+
+namespace {
+
+// Where a Responder delivers. Outlives the connection if the handler keeps the Responder.
+struct ResponseSlot {
+    std::optional<Response> response;
+    asio::steady_timer* wake = nullptr;  // the connection's parked wait, if any
+    bool open = true;                    // false once the connection stopped listening
+    bool answered = false;
+
+    void deliver(Response r) {
+        if (!open || answered) return;  // late (dead connection) or second call: no-op
+        answered = true;
+        response = std::move(r);
+        if (wake) wake->cancel();
+    }
+};
+
+Response error_response(int status, std::string_view code, std::string_view message) {
+    Response r;
+    r.status = status;
+    r.set_header("Content-Type", "application/json");
+    r.body = "{\"code\":\"" + std::string(code) + "\",\"message\":\"" + std::string(message) + "\"}";
+    return r;
+}
+
+// A handler that drops every copy of the Responder would park the connection forever.
+struct ResponderGuard {
+    std::shared_ptr<ResponseSlot> slot;
+    ~ResponderGuard() {
+        if (slot->open && !slot->answered) {
+            std::cerr << "carebridge net: handler dropped a request without responding\n";
+            slot->deliver(error_response(500, "ServiceFailure", "internal error"));
+        }
+    }
+};
+
+// Marks the slot closed however the coroutine exits, so late Responder calls are no-ops.
+struct SlotCloser {
+    std::shared_ptr<ResponseSlot> slot;
+    ~SlotCloser() {
+        slot->open = false;
+        slot->wake = nullptr;
+    }
+};
+
+struct RegistryEntry {
+    RegistryEntry(ServerState& s, beast::tcp_stream& stream, bool counted)
+        : state(s), entry(s.registry.add(stream)), counted(counted) {
+        if (counted) ++state.active;
+    }
+    ~RegistryEntry() {
+        state.registry.remove(entry);
+        if (counted) --state.active;
+    }
+    RegistryEntry(const RegistryEntry&) = delete;
+    RegistryEntry& operator=(const RegistryEntry&) = delete;
+    ServerState& state;
+    ConnectionRegistry::Entry entry;
+    bool counted;
+};
+
+std::string remote_address(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    auto address = socket.remote_endpoint(ec).address();
+    if (ec) return {};
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+    return address.to_string();
+}
+
+Request to_request(HttpRequest& msg, std::string remote) {
+    Request r;
+    r.method = std::string(msg.method_string());
+    r.target = std::string(msg.target());
+    std::string_view target = r.target;
+    auto q = target.find('?');
+    r.path = percent_decode(target.substr(0, q), false);
+    if (q != std::string_view::npos) r.query = parse_query(target.substr(q + 1), true);
+    for (const auto& field : msg) r.headers.emplace_back(field.name_string(), field.value());
+    r.body = std::move(msg.body());
+    r.remote_address = std::move(remote);
+    return r;
+}
+
+bool header_safe(std::string_view s) {
+    return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+HttpResponse to_http(Response res, unsigned version, bool keep_alive, bool head_request) {
+    if (res.status < 200 || res.status > 599) {
+        std::cerr << "carebridge net: handler returned invalid status " << res.status << '\n';
+        res = error_response(500, "ServiceFailure", "internal error");
+    }
+    HttpResponse out;
+    out.version(version);
+    out.result(static_cast<unsigned>(res.status));
+    for (auto& [name, value] : res.headers) {
+        // Framing headers are ours to compute; unsafe values would allow response splitting.
+        if (name.empty() || !header_safe(name) || !header_safe(value) ||
+            iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding"))
+            continue;
+        if (iequals(name, "Connection")) {
+            if (iequals(value, "close")) keep_alive = false;
+            continue;
+        }
+        out.insert(name, value);
+    }
+    if (out.find(http::field::server) == out.end()) out.set(http::field::server, "carebridge");
+    bool bodiless = res.status == 204 || res.status == 304;
+    if (!bodiless) {
+        out.content_length(res.body.size());
+        if (!head_request) out.body() = std::move(res.body);
+    }
+    out.keep_alive(keep_alive);
+    return out;
+}
+
+// Half-close and drain what the peer is still sending, so our last response is not
+// destroyed by a TCP reset when we close with unread data.
+asio::awaitable<void> linger_close(beast::tcp_stream& stream, std::chrono::milliseconds limit) {
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.expires_after(std::min<std::chrono::milliseconds>(limit, std::chrono::seconds(2)));
+    std::array<char, 4096> scratch;
+    for (std::size_t total = 0; total < 1024 * 1024;) {
+        auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), as_tuple(use_awaitable));
+        if (ec) break;
+        total += n;
+    }
+    stream.close();
+}
+
+asio::awaitable<void> send_and_close(ServerState& state, beast::tcp_stream& stream, Response res) {
+    auto out = to_http(std::move(res), 11, false, false);
+    stream.expires_after(state.options.header_timeout);
+    auto [ec, n] = co_await http::async_write(stream, out, as_tuple(use_awaitable));
+    if (!ec && !state.stopped) co_await linger_close(stream, state.options.header_timeout);
+}
+
+// The error answer for a failed read, or nothing when the connection should just close.
+std::optional<Response> read_failure_response(const boost::system::error_code& ec) {
+    if (ec == http::error::header_limit)
+        return error_response(431, "RequestHeaderFieldsTooLarge", "request header too large");
+    if (ec == http::error::body_limit)
+        return error_response(413, "RequestEntityTooLarge", "request body too large");
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) return std::nullopt;
+    if (ec.category() == http::make_error_code(http::error::bad_method).category())
+        return error_response(400, "BadRequest", "malformed request");
+    return std::nullopt;  // timeout, reset, aborted by stop()
+}
+
+// Runs the handler and waits (without a timeout: long-polls) for its Responder.
+asio::awaitable<std::optional<Response>> respond(ServerState& state, ConnectionHandle& handle,
+                                                 Request request) {
+    auto slot = std::make_shared<ResponseSlot>();
+    SlotCloser closer{slot};
+    auto guard = std::make_shared<ResponderGuard>(ResponderGuard{slot});
+    bool threw = true;
+    try {
+        state.handler(std::move(request), [guard](Response r) { guard->slot->deliver(std::move(r)); });
+        threw = false;
+    } catch (const std::exception& e) {
+        std::cerr << "carebridge net: handler threw: " << e.what() << '\n';
+    } catch (...) {
+        std::cerr << "carebridge net: handler threw a non-standard exception\n";
+    }
+    if (threw) {
+        // A handler that throws gets 500 even if it responded first; later calls are no-ops.
+        slot->answered = true;
+        slot->response = error_response(500, "ServiceFailure", "internal error");
+    }
+    guard.reset();  // if the handler kept no Responder copy, this answers 500 now
+    if (!slot->response && !state.stopped) {
+        asio::steady_timer parked(co_await asio::this_coro::executor,
+                                  asio::steady_timer::time_point::max());
+        slot->wake = &parked;
+        handle.parked = &parked;
+        co_await parked.async_wait(as_tuple(use_awaitable));  // ended by deliver() or stop()
+        slot->wake = nullptr;
+        handle.parked = nullptr;
+    }
+    co_return std::move(slot->response);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    RegistryEntry entry(*state, stream, true);
+    const auto& options = state->options;
+    boost::system::error_code ignored;
+    stream.socket().set_option(tcp::no_delay(true), ignored);
+    const std::string remote = remote_address(stream.socket());
+    beast::flat_buffer buffer;
+    for (bool first = true; !state->stopped; first = false) {
+        if (!first && buffer.size() == 0) {
+            // Between keep-alive requests the idle timeout applies, until the first byte.
+            stream.expires_after(options.idle_timeout);
+            auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple(use_awaitable));
+            if (ec) co_return;
+            buffer.commit(n);
+        }
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(
+            std::min<std::size_t>(options.header_limit, UINT32_MAX)));
+        parser.body_limit(options.body_limit);
+        stream.expires_after(options.header_timeout);
+        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
+        if (!ec && !parser.is_done()) {
+            auto& head = parser.get();
+            if (head.version() >= 11 && iequals(head[http::field::expect], "100-continue")) {
+                static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+                std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(cont),
+                                                             as_tuple(use_awaitable));
+            }
+            if (!ec) {
+                stream.expires_after(options.header_timeout);  // the body gets the same budget
+                std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
+            }
+        }
+        if (ec) {
+            if (auto failure = read_failure_response(ec); failure && !state->stopped)
+                co_await send_and_close(*state, stream, std::move(*failure));
+            co_return;
+        }
+        stream.expires_never();
+        auto& msg = parser.get();
+        const unsigned version = msg.version();
+        const bool keep_alive = msg.keep_alive();
+        const bool head_request = msg.method() == http::verb::head;
+        auto response = co_await respond(*state, *entry.entry, to_request(msg, remote));
+        if (!response || state->stopped) co_return;
+        auto out = to_http(std::move(*response), version, keep_alive, head_request);
+        stream.expires_after(options.idle_timeout);
+        auto [wec, wn] = co_await http::async_write(stream, out, as_tuple(use_awaitable));
+        if (wec) co_return;
+        if (!out.keep_alive()) {
+            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state, tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    RegistryEntry entry(*state, stream, false);
+    co_await send_and_close(*state, stream,
+                            error_response(503, "ServiceUnavailable", "too many connections"));
+}
+
+}  // namespace carebridge::net::detail

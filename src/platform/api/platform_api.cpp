@@ -1,0 +1,215 @@
+// Entry point, authentication of the three kinds of caller, and the event long-poll.
+#include "platform/api/platform_api.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include <boost/json.hpp>
+
+#include "platform/api/http_util.hpp"
+#include "platform/events/envelope.hpp"
+
+namespace carebridge::platform::api {
+
+PlatformApi::PlatformApi(Platform& platform, const auth::TokenService& tokens,
+                         net::Scheduler& scheduler)
+    : platform_(platform), tokens_(tokens), scheduler_(scheduler) {
+    add_discovery_routes();
+    add_service_routes();
+    add_ucwa_routes(Side::visitor);
+    add_ucwa_routes(Side::agent);
+}
+
+PlatformApi::~PlatformApi() = default;
+
+std::int64_t PlatformApi::now_s() const { return platform_.now_ms() / 1000; }
+
+void PlatformApi::handle(net::Request&& req, net::Responder respond) {
+    // Every answer on the anonymous side carries CORS for an allowed Origin, preflights too.
+    static constexpr std::string_view kAnonymous = "/ucwa/psanon/v1/applications";
+    std::string cors;
+    if (auto origin = req.header("Origin"); origin && req.path.rfind(kAnonymous, 0) == 0) {
+        cors = anonymous_cors_origin(req, *origin);
+        if (req.method == "OPTIONS") {
+            if (cors.empty())
+                return respond(error_response(forbidden("InvalidOrigin", "this Origin is not allowed")));
+            return respond(preflight_response(cors));
+        }
+    }
+    if (cors.empty()) return router_.dispatch(req, respond);
+    net::Responder wrapped = [respond = std::move(respond), cors](net::Response res) {
+        add_cors(res, cors);
+        respond(std::move(res));
+    };
+    router_.dispatch(req, wrapped);
+}
+
+std::string PlatformApi::anonymous_cors_origin(const net::Request& req, std::string_view origin) {
+    const auto segments = split_path(req.path);  // ucwa psanon v1 applications [id ...]
+    if (segments.size() > 4) {
+        UcwaApp* app = platform_.ucwa_app(segments[4]);
+        if (app && app->kind == UcwaKind::visitor && origin_allowed(app->allowed_origins, origin))
+            return std::string(origin);
+        return {};
+    }
+    if (const std::string token = bearer_token(req); !token.empty()) {
+        auto grant = tokens_.verify_anon_token(token, now_s());
+        return grant && origin_allowed(grant->origins, origin) ? std::string(origin) : std::string();
+    }
+    // A preflight carries no token: allow origins named by a live anonymous token.
+    std::string o(origin);
+    for (auto& ch : o) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    auto it = known_origins_.find(o);
+    if (req.method == "OPTIONS" && it != known_origins_.end() && it->second > now_s()) return std::string(origin);
+    return {};
+}
+
+Result<TrustedApp*> PlatformApi::service_app(const net::Request& req, const std::string& app_id) {
+    const std::string token = bearer_token(req);
+    if (token.empty()) return unauthorized("MissingToken", "a bearer token is required");
+    auto owner = tokens_.verify_app_token(token, now_s());
+    if (!owner) return owner.error();
+    TrustedApp* app = platform_.trusted_app(*owner);
+    if (!app) return unauthorized("InvalidToken", "the token's application no longer exists");
+    if (!app_id.empty() && app_id != app->config.id)
+        return forbidden("ApplicationMismatch", "the token belongs to another application");
+    return app;
+}
+
+Result<std::string> PlatformApi::endpoint_of(const net::Request& req, const TrustedApp& app) {
+    auto ep = req.query_param("endpointId");
+    if (!ep || ep->empty()) return app.config.endpoints.front();
+    if (!app.has_endpoint(std::string(*ep)))
+        return forbidden("EndpointMismatch", "endpointId is not an endpoint of this application");
+    return std::string(*ep);
+}
+
+Result<Conversation*> PlatformApi::owned_conversation(TrustedApp& app, const std::string& id) {
+    Conversation* c = platform_.conversation(id);
+    // Another application's conversation is answered exactly like a missing one.
+    if (!c || c->trusted_app_id != app.config.id) return not_found("no such conversation");
+    return c;
+}
+
+bool PlatformApi::origin_allowed(const std::vector<std::string>& allowed,
+                                 std::string_view origin) const {
+    std::string o(origin);
+    for (auto& ch : o) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return std::find(allowed.begin(), allowed.end(), o) != allowed.end();
+}
+
+Result<UcwaApp*> PlatformApi::ucwa_caller(const net::Request& req, Side side,
+                                          const std::string& app_id) {
+    const std::string token = bearer_token(req);
+    if (token.empty()) return unauthorized("MissingToken", "a bearer token is required");
+    UcwaApp* app = platform_.ucwa_app(app_id);
+    if (side == Side::visitor) {
+        auto grant = tokens_.verify_anon_token(token, now_s());
+        if (!grant) return grant.error();
+        if (!app || app->kind != UcwaKind::visitor || app->owner != grant->token_id)
+            return not_found("no such application");
+        if (auto origin = req.header("Origin"); origin && !origin_allowed(app->allowed_origins, *origin))
+            return forbidden("InvalidOrigin", "this Origin is not allowed for the token");
+        return app;
+    }
+    auto uri = tokens_.verify_user_token(token, now_s());
+    if (!uri) return uri.error();
+    if (!app || app->kind != UcwaKind::agent || app->owner != *uri) return not_found("no such application");
+    return app;
+}
+
+Result<Conversation*> PlatformApi::visible_conversation(UcwaApp& app, const std::string& id) {
+    if (std::find(app.conversations.begin(), app.conversations.end(), id) == app.conversations.end())
+        return not_found("no such conversation");
+    Conversation* c = platform_.conversation(id);
+    if (!c) return not_found("no such conversation");
+    return c;
+}
+
+// ---- event channel ---------------------------------------------------------------------
+
+struct PlatformApi::Parked {
+    net::Responder respond;
+    net::TimerPtr timer;
+    EventStream::WaiterId waiter = 0;
+    bool done = false;
+};
+
+std::size_t PlatformApi::parked_polls() const {
+    std::size_t n = 0;
+    for (const auto& [s, list] : parked_) n += list.size();
+    return n;
+}
+
+void PlatformApi::serve_events(const net::Request& req, std::string events_href,
+                               std::function<EventStream*()> find, net::Responder respond,
+                               std::string baseuri) {
+    EventStream* stream = find();
+    if (!stream) return respond(error_response(not_found("no such event channel")));
+    std::uint64_t ack = 1;
+    if (auto a = req.query_param("ack")) {
+        auto [p, ec] = std::from_chars(a->data(), a->data() + a->size(), ack);
+        if (ec != std::errc{} || p != a->data() + a->size() || ack == 0)
+            return respond(error_response(bad_request("InvalidParameter", "'ack' must be a positive integer")));
+    }
+    std::int64_t timeout = platform_.config().long_poll_timeout;
+    if (auto t = req.query_param("timeout")) {
+        auto [p, ec] = std::from_chars(t->data(), t->data() + t->size(), timeout);
+        if (ec != std::errc{} || p != t->data() + t->size() || timeout < 0)
+            return respond(error_response(bad_request("InvalidParameter", "'timeout' must be a non-negative integer")));
+        timeout = std::min(timeout, platform_.config().long_poll_max);
+    }
+    if (ack < stream->first_position())
+        return respond(error_response({410, "Gone", "EventsCompacted", "those events are no longer kept"}));
+    if (ack > stream->next_position())
+        return respond(error_response(bad_request("InvalidParameter", "'ack' is beyond the end of the channel")));
+
+    auto render = [events_href, baseuri](const EventStream& s, std::uint64_t from) {
+        const auto events = s.read(from, 256);
+        const std::uint64_t next = from + events.size();
+        net::Response r;
+        r.status = 200;
+        r.set_header("Content-Type", "application/json; charset=utf-8");
+        r.set_header("Cache-Control", "no-store");
+        r.body = render_envelope(events, events_href + "?ack=" + std::to_string(from),
+                                 events_href + "?ack=" + std::to_string(next), baseuri);
+        return r;
+    };
+    if (!stream->empty_from(ack) || timeout == 0) return respond(render(*stream, ack));
+
+    // Park. A stream keeps at most two parked polls; an older one is answered (empty) so a
+    // client that re-polls after a silent drop does not pile up waiters.
+    auto& list = parked_[stream];
+    if (list.size() >= 2) {
+        auto oldest = list.front();
+        list.erase(list.begin());
+        stream->remove_waiter(oldest->waiter);
+        oldest->timer.reset();
+        oldest->done = true;
+        oldest->respond(render(*stream, stream->next_position()));
+    }
+    auto parked = std::make_shared<Parked>();
+    parked->respond = std::move(respond);
+    auto finish = [this, stream, render, ack, find](const std::shared_ptr<Parked>& p, bool woken) {
+        if (p->done) return;
+        p->done = true;
+        auto& l = parked_[stream];
+        l.erase(std::remove(l.begin(), l.end(), p), l.end());
+        if (l.empty()) parked_.erase(stream);
+        p->timer.reset();
+        if (!woken) stream->remove_waiter(p->waiter);
+        EventStream* now = find();
+        if (!now) return p->respond(error_response(not_found("no such event channel")));
+        p->respond(render(*now, ack));
+    };
+    std::weak_ptr<Parked> weak = parked;
+    parked->waiter = stream->add_waiter([weak, finish] {
+        if (auto p = weak.lock()) finish(p, true);
+    });
+    parked->timer = scheduler_.after(std::chrono::seconds(timeout), [weak, finish] {
+        if (auto p = weak.lock()) finish(p, false);
+    });
+    list.push_back(std::move(parked));
+}
+
+}  // namespace carebridge::platform::api

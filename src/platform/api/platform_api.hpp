@@ -1,0 +1,58 @@
+#pragma once
+// The platform's HTTP face: routes every request of the call flow to the engine, after
+// authenticating it (application bearer token, anonymous token + Origin, or user token), and
+// renders the engine's state as HAL JSON. Also serves the event channels (long-poll).
+#include <map>
+#include <memory>
+#include <string>
+
+#include "net/http_types.hpp"
+#include "net/scheduler.hpp"
+#include "platform/api/router.hpp"
+#include "platform/auth/tokens.hpp"
+#include "platform/engine/platform.hpp"
+
+namespace carebridge::platform::api {
+
+class PlatformApi {
+public:
+    PlatformApi(Platform& platform, const auth::TokenService& tokens, net::Scheduler& scheduler);
+    ~PlatformApi();
+    // The net::Handler entry point.
+    void handle(net::Request&& req, net::Responder respond);
+
+    std::size_t parked_polls() const;
+
+private:
+    void add_discovery_routes();
+    void add_service_routes();
+    void add_service_conversation_routes();
+    void add_ucwa_routes(Side side);
+
+    std::int64_t now_s() const;
+    // Service Application: the token's application, which must be the one in the path.
+    Result<TrustedApp*> service_app(const net::Request& req, const std::string& app_id);
+    Result<std::string> endpoint_of(const net::Request& req, const TrustedApp& app);
+    Result<Conversation*> owned_conversation(TrustedApp& app, const std::string& id);
+    // UCWA: the caller's application (visitor or agent), checked against token and Origin.
+    Result<UcwaApp*> ucwa_caller(const net::Request& req, Side side, const std::string& app_id);
+    Result<Conversation*> visible_conversation(UcwaApp& app, const std::string& id);
+    std::string anonymous_cors_origin(const net::Request& req, std::string_view origin);
+    bool origin_allowed(const std::vector<std::string>& allowed, std::string_view origin) const;
+
+    // Long-poll GET events?ack=N&timeout=S on a stream found (again, on wake) by `find`.
+    void serve_events(const net::Request& req, std::string events_href,
+                      std::function<EventStream*()> find, net::Responder respond,
+                      std::string baseuri);
+
+    Platform& platform_;
+    const auth::TokenService& tokens_;
+    net::Scheduler& scheduler_;
+    Router router_;
+    // Origins named in issued anonymous tokens, for preflights that carry no token.
+    std::map<std::string, std::int64_t> known_origins_;
+    struct Parked;
+    std::map<EventStream*, std::vector<std::shared_ptr<Parked>>> parked_;
+};
+
+}  // namespace carebridge::platform::api

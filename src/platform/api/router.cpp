@@ -1,0 +1,50 @@
+#include "platform/api/router.hpp"
+
+#include "platform/api/http_util.hpp"
+
+namespace carebridge::platform::api {
+
+std::vector<std::string> split_path(std::string_view path) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < path.size()) {
+        if (path[i] == '/') {
+            ++i;
+            continue;
+        }
+        auto j = path.find('/', i);
+        if (j == std::string_view::npos) j = path.size();
+        out.emplace_back(path.substr(i, j - i));
+        i = j;
+    }
+    return out;
+}
+
+void Router::add(std::string method, std::string_view pattern, RouteHandler handler) {
+    routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
+}
+
+void Router::dispatch(net::Request& req, net::Responder& respond) const {
+    const auto segments = split_path(req.path);
+    bool path_known = false;
+    for (const auto& r : routes_) {
+        if (r.segments.size() != segments.size()) continue;
+        Params params;
+        bool match = true;
+        for (std::size_t i = 0; i < segments.size() && match; ++i) {
+            if (r.segments[i] == "{}") params.push_back(segments[i]);
+            else match = r.segments[i] == segments[i];
+        }
+        if (!match) continue;
+        path_known = true;
+        if (r.method != req.method) continue;
+        r.handler(req, params, respond);
+        return;
+    }
+    if (path_known)
+        respond(error_response({405, "MethodNotAllowed", "", "method not allowed on this resource"}));
+    else
+        respond(error_response(not_found("no such resource")));
+}
+
+}  // namespace carebridge::platform::api

@@ -1,0 +1,32 @@
+#pragma once
+// Routing is a table: {method, path template, handler}. Templates are split on '/', and a
+// segment "{}" matches any one segment, captured in order.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "net/http_types.hpp"
+
+namespace carebridge::platform::api {
+
+using Params = std::vector<std::string>;
+using RouteHandler = std::function<void(net::Request&, const Params&, net::Responder&)>;
+
+class Router {
+public:
+    void add(std::string method, std::string_view pattern, RouteHandler handler);
+    // Finds the route; answers 404 (unknown path) or 405 (known path, other method) itself.
+    void dispatch(net::Request& req, net::Responder& respond) const;
+
+private:
+    struct Route {
+        std::string method;
+        std::vector<std::string> segments;
+        RouteHandler handler;
+    };
+    std::vector<Route> routes_;
+};
+
+std::vector<std::string> split_path(std::string_view path);
+
+}  // namespace carebridge::platform::api

@@ -1,0 +1,124 @@
+#include "platform/auth/tokens.hpp"
+
+#include <boost/json.hpp>
+
+namespace carebridge::auth {
+
+namespace json = boost::json;
+
+namespace {
+const char* kAppAudience = "/platformservice";
+const char* kUserAudience = "/ucwa";
+const char* kAnonAudience = "/ucwa/psanon";
+
+json::object base_claims(const std::string& issuer, const std::string& audience, const char* typ,
+                         std::int64_t now, std::int64_t ttl) {
+    json::object c;
+    c["iss"] = issuer;
+    c["aud"] = audience;
+    c["typ"] = typ;
+    c["iat"] = now;
+    c["nbf"] = now;
+    c["exp"] = now + ttl;
+    c["jti"] = random_hex(12);
+    return c;
+}
+
+std::string claim_string(const json::object& c, const char* name) {
+    if (auto* v = c.if_contains(name); v && v->is_string()) return std::string(v->as_string());
+    return {};
+}
+}  // namespace
+
+TokenService::TokenService(const SigningKey& key, std::string issuer)
+    : key_(key), issuer_(std::move(issuer)) {}
+
+std::string TokenService::issue_app_token(const std::string& app_id, std::int64_t now,
+                                          std::int64_t ttl) const {
+    auto c = base_claims(issuer_, issuer_ + kAppAudience, "app", now, ttl);
+    c["sub"] = app_id;
+    return jwt_sign(key_, c);
+}
+
+std::string TokenService::issue_user_token(const std::string& agent_uri, std::int64_t now,
+                                           std::int64_t ttl) const {
+    auto c = base_claims(issuer_, issuer_ + kUserAudience, "user", now, ttl);
+    c["sub"] = agent_uri;
+    return jwt_sign(key_, c);
+}
+
+std::string TokenService::issue_anon_token(AnonGrant& grant, std::int64_t now,
+                                           std::int64_t ttl) const {
+    auto c = base_claims(issuer_, issuer_ + kAnonAudience, "anon", now, ttl);
+    c["sub"] = grant.app_id;
+    c["aeu"] = grant.endpoint;   // application endpoint uri, as the original's claim
+    c["asi"] = grant.session_id;  // application session id
+    std::string ao;
+    for (const auto& o : grant.origins) ao += (ao.empty() ? "" : ";") + o;
+    c["ao"] = ao;  // allowed origins
+    grant.token_id = std::string(c["jti"].as_string());
+    grant.expires = now + ttl;
+    return jwt_sign(key_, c);
+}
+
+std::string TokenService::issue_callback_token(const std::string& app_id, std::int64_t now) const {
+    auto c = base_claims(issuer_, app_id, "callback", now, 600);
+    c["sub"] = issuer_;
+    return jwt_sign(key_, c);
+}
+
+Result<json::object> TokenService::verify(std::string_view token, const std::string& audience,
+                                          const char* typ, std::int64_t now) const {
+    auto v = jwt_verify(key_, token, {issuer_, audience, now, 30});
+    if (v.error == JwtError::expired) return unauthorized("TokenExpired", "the token has expired");
+    if (!v.ok())
+        return unauthorized("InvalidToken", std::string("the token is not valid (") +
+                                                to_string(v.error) + ")");
+    if (claim_string(v.claims, "typ") != typ)
+        return unauthorized("InvalidToken", "the token is not valid here");
+    return std::move(v.claims);
+}
+
+Result<std::string> TokenService::verify_app_token(std::string_view token, std::int64_t now) const {
+    auto c = verify(token, issuer_ + kAppAudience, "app", now);
+    if (!c) return c.error();
+    return claim_string(*c, "sub");
+}
+
+Result<std::string> TokenService::verify_user_token(std::string_view token,
+                                                    std::int64_t now) const {
+    auto c = verify(token, issuer_ + kUserAudience, "user", now);
+    if (!c) return c.error();
+    return claim_string(*c, "sub");
+}
+
+Result<AnonGrant> TokenService::verify_anon_token(std::string_view token, std::int64_t now) const {
+    auto c = verify(token, issuer_ + kAnonAudience, "anon", now);
+    if (!c) return c.error();
+    AnonGrant g;
+    g.app_id = claim_string(*c, "sub");
+    g.endpoint = claim_string(*c, "aeu");
+    g.session_id = claim_string(*c, "asi");
+    g.origins = split_origins(claim_string(*c, "ao"));
+    g.token_id = claim_string(*c, "jti");
+    if (auto* e = c->if_contains("exp"); e && e->is_int64()) g.expires = e->as_int64();
+    return g;
+}
+
+std::vector<std::string> split_origins(std::string_view list) {
+    std::vector<std::string> out;
+    while (!list.empty()) {
+        auto semi = list.find(';');
+        std::string_view item = list.substr(0, semi);
+        list = semi == std::string_view::npos ? std::string_view{} : list.substr(semi + 1);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '/')) item.remove_suffix(1);
+        if (item.empty()) continue;
+        std::string o(item);
+        for (auto& ch : o) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+}  // namespace carebridge::auth

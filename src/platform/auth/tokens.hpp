@@ -1,0 +1,54 @@
+#pragma once
+// The platform's bearer tokens, all RS256 JWTs from one key, told apart by audience and "typ":
+//  - application tokens (OAuth client credentials) for Service Applications,
+//  - user tokens (OAuth password grant) for agents,
+//  - anonymous application tokens ("psat=...") for visitors, bound to an application endpoint,
+//    a session id and the allowed web origins,
+//  - callback tokens, which the platform sends to Service Applications (audience = app id).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "platform/auth/jwt.hpp"
+
+namespace carebridge::auth {
+
+struct AnonGrant {
+    std::string app_id;
+    std::string endpoint;
+    std::string session_id;
+    std::vector<std::string> origins;
+    std::string token_id;  // jti
+    std::int64_t expires = 0;  // unix seconds
+};
+
+class TokenService {
+public:
+    TokenService(const SigningKey& key, std::string issuer);
+
+    std::string issue_app_token(const std::string& app_id, std::int64_t now, std::int64_t ttl) const;
+    std::string issue_user_token(const std::string& agent_uri, std::int64_t now,
+                                 std::int64_t ttl) const;
+    // Fills grant.token_id and grant.expires.
+    std::string issue_anon_token(AnonGrant& grant, std::int64_t now, std::int64_t ttl) const;
+    std::string issue_callback_token(const std::string& app_id, std::int64_t now) const;
+
+    Result<std::string> verify_app_token(std::string_view token, std::int64_t now) const;   // app id
+    Result<std::string> verify_user_token(std::string_view token, std::int64_t now) const;  // uri
+    Result<AnonGrant> verify_anon_token(std::string_view token, std::int64_t now) const;
+
+    const SigningKey& key() const { return key_; }
+    const std::string& issuer() const { return issuer_; }
+
+private:
+    Result<boost::json::object> verify(std::string_view token, const std::string& audience,
+                                       const char* typ, std::int64_t now) const;
+    const SigningKey& key_;
+    std::string issuer_;
+};
+
+// Origins are `scheme://host[:port]`, lowercase, without path.
+std::vector<std::string> split_origins(std::string_view semicolon_list);
+
+}  // namespace carebridge::auth

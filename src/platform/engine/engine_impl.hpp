@@ -1,0 +1,73 @@
+#pragma once
+// Private state of the engine and the helpers every operation uses to emit events.
+#include <set>
+#include <unordered_map>
+
+#include <boost/json.hpp>
+
+#include "platform/engine/platform.hpp"
+
+namespace carebridge::platform {
+
+// One event object: {"link", "in"?, "status"?, "reason"?, "_embedded"?, "type"}.
+class Ev {
+public:
+    Ev(const View& v, std::string_view rel, std::string href, const char* type);
+    Ev& title(std::string t);
+    Ev& in(const View& v, std::string_view rel, std::string href);
+    Ev& embed(json::object resource);
+    Ev& success();
+    Ev& failure(const Error& reason);
+    json::object take() {
+        o_["type"] = type_;
+        return std::move(o_);
+    }
+
+private:
+    json::object o_;
+    std::string type_;
+};
+
+struct Platform::Impl {
+    explicit Impl(Platform& p) : self(p) {}
+    Platform& self;
+
+    std::map<std::string, std::unique_ptr<TrustedApp>> trusted_apps;
+    std::unordered_map<std::string, std::unique_ptr<UcwaApp>> ucwa_apps;
+    std::unordered_map<std::string, std::string> visitor_by_token;  // jti -> app id
+    std::unordered_map<std::string, std::unique_ptr<Conversation>> conversations;
+    std::unordered_map<std::string, std::string> chat_by_invitation;       // -> chat id
+    std::unordered_map<std::string, std::string> meeting_by_invitation;    // -> meeting id
+    std::unordered_map<std::string, std::string> meeting_by_uri;           // -> meeting id
+    std::unordered_map<std::string, std::unique_ptr<ParticipantInvitation>> participant_invitations;
+    std::unordered_map<std::string, net::TimerPtr> timers;  // invitation / typing timeouts
+    std::set<EventStream*> dirty;  // streams to wake when the operation ends
+
+    // Emitters. `conversation_id` empty: the sender is "communication".
+    void to_ucwa(UcwaApp& app, const std::string& conversation_id, Ev ev);
+    void to_service(const Conversation& queue_conv, const std::string& conversation_id, Ev ev);
+    void flush();
+
+    View service_view(const Conversation& c) const { return View::service(c.trusted_app_id, c.endpoint); }
+    std::string new_id() const;
+    const std::string& app_name(const Conversation& c);
+    void remove_conversation(const std::string& id);
+    // The visitor's chat ends (any cause); emits to visitor and application.
+    void close_chat(Conversation& chat, const Error* failure);
+    void fail_participant_invitation(ParticipantInvitation& inv, const Error& reason);
+    // Name the visitor sees for a meeting participant; empty when filtered from the visitor.
+    bool filtered(const Conversation& meeting, const std::string& agent_uri) const;
+    std::string shown_to_visitor(const Conversation& meeting, const std::string& uri,
+                                 const std::string& name) const;
+    void clear_typing(Conversation& room, const std::string& uri);
+    void emit_typing(Conversation& room, const std::string& uri, const std::string& name,
+                     bool added);
+};
+
+// Wakes the streams an operation touched when it goes out of scope.
+struct FlushOnExit {
+    Platform::Impl& impl;
+    ~FlushOnExit() { impl.flush(); }
+};
+
+}  // namespace carebridge::platform

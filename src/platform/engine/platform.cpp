@@ -1,0 +1,216 @@
+// Engine state, lookups and the event emitters shared by every operation.
+#include "platform/engine/engine_impl.hpp"
+
+#include "platform/auth/jwt.hpp"
+
+namespace carebridge::platform {
+
+Ev::Ev(const View& v, std::string_view rel, std::string href, const char* type) : type_(type) {
+    json::object link;
+    link["rel"] = v.rel(rel);
+    link["href"] = std::move(href);
+    o_["link"] = std::move(link);
+}
+Ev& Ev::title(std::string t) {
+    o_["link"].as_object()["title"] = std::move(t);
+    return *this;
+}
+Ev& Ev::in(const View& v, std::string_view rel, std::string href) {
+    json::object in;
+    in["rel"] = v.rel(rel);
+    in["href"] = std::move(href);
+    o_["in"] = std::move(in);
+    return *this;
+}
+Ev& Ev::embed(json::object resource) {
+    std::string rel(resource["rel"].as_string());
+    json::object e;
+    e[rel] = std::move(resource);
+    o_["_embedded"] = std::move(e);
+    return *this;
+}
+Ev& Ev::success() {
+    o_["status"] = "Success";
+    return *this;
+}
+Ev& Ev::failure(const Error& reason) {
+    o_["status"] = "Failure";
+    json::object r;
+    r["code"] = reason.code;
+    if (!reason.subcode.empty()) r["subcode"] = reason.subcode;
+    r["message"] = reason.message;
+    o_["reason"] = std::move(r);
+    return *this;
+}
+
+void Platform::Impl::to_ucwa(UcwaApp& app, const std::string& conversation_id, Ev ev) {
+    const View v = app.kind == UcwaKind::visitor ? View::visitor(app.id) : View::agent(app.id);
+    auto obj = ev.take();
+    std::string rel = conversation_id.empty() ? "communication" : "conversation";
+    std::string href = conversation_id.empty() ? v.href("/communication")
+                                               : v.href(conversation_path(conversation_id));
+    app.events.append(std::move(rel), std::move(href), json::serialize(obj));
+    dirty.insert(&app.events);
+}
+
+void Platform::Impl::to_service(const Conversation& queue_conv, const std::string& conversation_id,
+                                Ev ev) {
+    TrustedApp* app = self.trusted_app(queue_conv.trusted_app_id);
+    if (!app) return;
+    const View v = service_view(queue_conv);
+    std::string rel = v.rel(conversation_id.empty() ? "communication" : "conversation");
+    std::string href = conversation_id.empty() ? v.href("/communication")
+                                               : v.href(conversation_path(conversation_id));
+    const auto position =
+        app->events.append(std::move(rel), std::move(href), json::serialize(ev.take()));
+    dirty.insert(&app->events);
+    self.callbacks_.enqueue(*app, queue_conv.id, self.callback_url(queue_conv), position);
+}
+
+void Platform::Impl::flush() {
+    auto streams = std::exchange(dirty, {});
+    for (auto* s : streams) s->wake();
+}
+
+std::string Platform::Impl::new_id() const { return auth::random_hex(8); }
+
+const std::string& Platform::Impl::app_name(const Conversation& c) {
+    static const std::string none;
+    auto* app = self.trusted_app(c.trusted_app_id);
+    return app ? app->config.name : none;
+}
+
+void Platform::Impl::remove_conversation(const std::string& id) {
+    auto it = conversations.find(id);
+    if (it == conversations.end()) return;
+    Conversation& c = *it->second;
+    chat_by_invitation.erase(c.invitation_id);
+    meeting_by_invitation.erase(c.meeting_invitation_id);
+    meeting_by_uri.erase(c.online_meeting_uri);
+    timers.erase("inv:" + c.id);
+    for (const auto& t : c.typing) timers.erase("typing:" + c.id + ":" + t.uri);
+    self.callbacks_.forget(c.id);
+    conversations.erase(it);
+}
+
+bool Platform::Impl::filtered(const Conversation& meeting, const std::string& agent_uri) const {
+    const auto* bp = meeting.bridged(agent_uri);
+    return bp && bp->filter_enabled;
+}
+
+std::string Platform::Impl::shown_to_visitor(const Conversation& meeting, const std::string& uri,
+                                             const std::string& name) const {
+    if (uri == meeting.endpoint) return meeting.impersonated_name;
+    if (const auto* bp = meeting.bridged(uri); bp && !bp->display_name.empty())
+        return bp->display_name;
+    return name;
+}
+
+Platform::Platform(const app::PlatformConfig& config, net::Scheduler& scheduler,
+                   CallbackDispatcher& callbacks)
+    : config_(config), scheduler_(scheduler), callbacks_(callbacks),
+      impl_(std::make_unique<Impl>(*this)) {
+    for (const auto& a : config.applications) {
+        auto app = std::make_unique<TrustedApp>();
+        app->config = a;
+        impl_->trusted_apps.emplace(a.id, std::move(app));
+    }
+}
+
+Platform::~Platform() = default;
+
+Millis Platform::now_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               scheduler_.now().time_since_epoch())
+        .count();
+}
+
+TrustedApp* Platform::trusted_app(const std::string& id) {
+    auto it = impl_->trusted_apps.find(id);
+    return it == impl_->trusted_apps.end() ? nullptr : it->second.get();
+}
+
+TrustedApp* Platform::trusted_app_by_client(const std::string& client_id) {
+    for (auto& [id, app] : impl_->trusted_apps)
+        if (app->config.client_id == client_id) return app.get();
+    return nullptr;
+}
+
+const app::AgentConfig* Platform::agent_by_username(const std::string& username) const {
+    for (const auto& a : config_.agents)
+        if (a.username == username) return &a;
+    return nullptr;
+}
+
+const app::AgentConfig* Platform::agent_by_uri(const std::string& uri) const {
+    for (const auto& a : config_.agents)
+        if (a.uri == uri) return &a;
+    return nullptr;
+}
+
+UcwaApp* Platform::ucwa_app(const std::string& id) {
+    auto it = impl_->ucwa_apps.find(id);
+    return it == impl_->ucwa_apps.end() ? nullptr : it->second.get();
+}
+
+Conversation* Platform::conversation(const std::string& id) {
+    auto it = impl_->conversations.find(id);
+    return it == impl_->conversations.end() ? nullptr : it->second.get();
+}
+
+Conversation* Platform::chat_by_invitation(const std::string& invitation_id) {
+    auto it = impl_->chat_by_invitation.find(invitation_id);
+    return it == impl_->chat_by_invitation.end() ? nullptr : conversation(it->second);
+}
+
+Conversation* Platform::meeting_by_uri(const std::string& uri) {
+    auto it = impl_->meeting_by_uri.find(uri);
+    return it == impl_->meeting_by_uri.end() ? nullptr : conversation(it->second);
+}
+
+Conversation* Platform::meeting_by_invitation(const std::string& invitation_id) {
+    auto it = impl_->meeting_by_invitation.find(invitation_id);
+    return it == impl_->meeting_by_invitation.end() ? nullptr : conversation(it->second);
+}
+
+ParticipantInvitation* Platform::participant_invitation(const std::string& id) {
+    auto it = impl_->participant_invitations.find(id);
+    return it == impl_->participant_invitations.end() ? nullptr : it->second.get();
+}
+
+Conversation* Platform::room_of(Conversation& conv) {
+    if (conv.kind == ConversationKind::meeting) return &conv;
+    return conv.meeting_id.empty() ? nullptr : conversation(conv.meeting_id);
+}
+
+std::vector<std::pair<std::string, std::string>> Platform::participants(Conversation& conv, Side side) {
+    std::vector<std::pair<std::string, std::string>> out;
+    Conversation* m = room_of(conv);
+    Conversation* chat = conv.kind == ConversationKind::visitor_chat ? &conv : conversation(conv.bridged_chat_id);
+    UcwaApp* visitor = chat ? ucwa_app(chat->visitor_app_id) : nullptr;
+    if (side == Side::visitor) {
+        if (!m) {
+            auto* app = trusted_app(conv.trusted_app_id);
+            out.emplace_back(conv.endpoint, app ? app->config.name : "");
+            return out;
+        }
+        out.emplace_back(m->endpoint, m->impersonated_name);
+        for (const auto& p : m->participants)
+            if (!impl_->filtered(*m, p.uri)) out.emplace_back(p.uri, impl_->shown_to_visitor(*m, p.uri, p.name));
+        return out;
+    }
+    out.emplace_back(conv.endpoint, impl_->app_name(conv));
+    if (visitor) out.emplace_back(visitor->uri, visitor->display_name);
+    if (conv.kind == ConversationKind::meeting)
+        for (const auto& p : conv.participants) out.emplace_back(p.uri, p.name);
+    return out;
+}
+
+const std::string& Platform::callback_url(const Conversation& conv) const {
+    if (!conv.callback_url.empty()) return conv.callback_url;
+    auto it = impl_->trusted_apps.find(conv.trusted_app_id);
+    static const std::string none;
+    return it == impl_->trusted_apps.end() ? none : it->second->config.callback_url;
+}
+
+}  // namespace carebridge::platform

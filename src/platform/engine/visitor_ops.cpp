@@ -1,0 +1,170 @@
+// The visitor's side of the call flow: anonymous application, messaging invitation to the
+// helpdesk endpoint (step 6-7) and the end of the chat (steps 20-21).
+#include <algorithm>
+
+#include "platform/engine/engine_impl.hpp"
+
+namespace carebridge::platform {
+
+UcwaApp& Platform::create_visitor_app(const auth::AnonGrant& grant,
+                                      const std::string& display_name) {
+    // One application per anonymous token: a page reload gets its application back.
+    if (auto it = impl_->visitor_by_token.find(grant.token_id); it != impl_->visitor_by_token.end())
+        if (auto* existing = ucwa_app(it->second)) return *existing;
+    auto app = std::make_unique<UcwaApp>();
+    app->id = impl_->new_id();
+    app->kind = UcwaKind::visitor;
+    app->display_name = display_name;
+    app->uri = "sip:anonymous-" + app->id + "@anonymous.invalid";
+    app->owner = grant.token_id;
+    app->trusted_app_id = grant.app_id;
+    app->trusted_endpoint = grant.endpoint;
+    app->allowed_origins = grant.origins;
+    UcwaApp& ref = *app;
+    impl_->visitor_by_token[grant.token_id] = app->id;
+    impl_->ucwa_apps.emplace(app->id, std::move(app));
+    return ref;
+}
+
+Result<Conversation*> Platform::start_messaging(UcwaApp& visitor, const std::string& to,
+                                                const std::string& subject,
+                                                const std::string& custom_content,
+                                                const std::string& operation_id) {
+    FlushOnExit flush{*impl_};
+    TrustedApp* app = trusted_app(visitor.trusted_app_id);
+    if (!app || !app->has_endpoint(to))
+        return forbidden("InvalidDestination",
+                         "'to' must be an endpoint of the application that issued the token");
+    for (const auto& id : visitor.conversations)
+        if (conversation(id))
+            return conflict("ConversationExists", "this application already has a live chat");
+
+    auto owned = std::make_unique<Conversation>();
+    Conversation& chat = *owned;
+    chat.id = impl_->new_id();
+    chat.kind = ConversationKind::visitor_chat;
+    chat.trusted_app_id = app->config.id;
+    chat.endpoint = to;
+    chat.subject = subject;
+    chat.created = now_ms();
+    chat.visitor_app_id = visitor.id;
+    chat.invitation_id = impl_->new_id();
+    chat.invitation_operation_id = operation_id;
+    chat.to = to;
+    chat.custom_content = custom_content;
+    impl_->conversations.emplace(chat.id, std::move(owned));
+    impl_->chat_by_invitation[chat.invitation_id] = chat.id;
+    visitor.conversations.push_back(chat.id);
+
+    const View vv = View::visitor(visitor.id);
+    impl_->to_ucwa(visitor, "",
+                   Ev(vv, "messagingInvitation",
+                      vv.href("/communication/messagingInvitations/" + chat.invitation_id),
+                      "started")
+                       .embed(render_outgoing_invitation(vv, chat, app->config.name)));
+    impl_->to_ucwa(visitor, "",
+                   Ev(vv, "conversation", vv.href(conversation_path(chat.id)), "added")
+                       .embed(render_conversation(vv, chat, "Connecting")));
+
+    // Step 7: the application learns of the invitation, with startAdhocMeeting and
+    // acceptAndBridge links and the visitor's customContent.
+    const View sv = impl_->service_view(chat);
+    impl_->to_service(chat, "",
+                      Ev(sv, "messagingInvitation",
+                         sv.href("/communication/messagingInvitations/" + chat.invitation_id),
+                         "started")
+                          .embed(render_incoming_invitation(sv, chat, &visitor, *app)));
+
+    const std::string chat_id = chat.id;
+    impl_->timers["inv:" + chat.id] = scheduler_.after(
+        std::chrono::seconds(config_.invitation_timeout), [this, chat_id] {
+            FlushOnExit flush{*impl_};
+            Conversation* c = conversation(chat_id);
+            if (!c || c->invitation_state != InvitationState::connecting) return;
+            const Error reason{408, "Timeout", "NoAnswer",
+                               "the service application did not answer in time"};
+            impl_->close_chat(*c, &reason);
+        });
+    return &chat;
+}
+
+void Platform::Impl::close_chat(Conversation& chat, const Error* failure) {
+    const std::string chat_id = chat.id;
+    UcwaApp* visitor = self.ucwa_app(chat.visitor_app_id);
+    TrustedApp* app = self.trusted_app(chat.trusted_app_id);
+    const View sv = service_view(chat);
+    const bool was_connecting = chat.invitation_state == InvitationState::connecting;
+    if (was_connecting) {
+        chat.invitation_state = InvitationState::failed;
+        const Error reason = failure ? *failure
+                                     : Error{410, "Gone", "Cancelled",
+                                             "the visitor ended the chat"};
+        if (visitor) {
+            const View vv = View::visitor(visitor->id);
+            to_ucwa(*visitor, "",
+                    Ev(vv, "messagingInvitation",
+                       vv.href("/communication/messagingInvitations/" + chat.invitation_id),
+                       "completed")
+                        .failure(reason)
+                        .embed(render_outgoing_invitation(vv, chat, app ? app->config.name : "")));
+        }
+        if (app)
+            to_service(chat, "",
+                       Ev(sv, "messagingInvitation",
+                          sv.href("/communication/messagingInvitations/" + chat.invitation_id),
+                          "completed")
+                           .failure(reason)
+                           .embed(render_incoming_invitation(sv, chat, visitor, *app)));
+    } else {
+        if (visitor) {
+            const View vv = View::visitor(visitor->id);
+            to_ucwa(*visitor, chat.id,
+                    Ev(vv, "messaging", vv.href(messaging_path(chat.id)), "updated")
+                        .embed(render_messaging(vv, chat, false)));
+        }
+        to_service(chat, chat.id,
+                   Ev(sv, "messaging", sv.href(messaging_path(chat.id)), "updated")
+                       .embed(render_messaging(sv, chat, false)));
+        // The visitor leaves the meeting it was bridged into.
+        if (Conversation* meeting = self.conversation(chat.meeting_id); meeting && visitor) {
+            const View mv = service_view(*meeting);
+            const std::string p = conversation_path(meeting->id) + "/participants/" +
+                                  participant_key(visitor->uri);
+            to_service(*meeting, meeting->id,
+                       Ev(mv, "participantMessaging", mv.href(p + "/messaging"), "deleted")
+                           .in(mv, "participant", mv.href(p)));
+            to_service(*meeting, meeting->id,
+                       Ev(mv, "participant", mv.href(p), "deleted")
+                           .in(mv, "participants",
+                               mv.href(conversation_path(meeting->id) + "/participants")));
+            for (const auto& part : meeting->participants)
+                if (UcwaApp* agent = self.ucwa_app(part.ucwa_app_id)) {
+                    const View av = View::agent(agent->id);
+                    to_ucwa(*agent, meeting->id,
+                            Ev(av, "participant", av.href(conversation_path(meeting->id) +
+                                                          "/participants/" +
+                                                          participant_key(visitor->uri)),
+                               "deleted")
+                                .title(visitor->display_name));
+                }
+            clear_typing(*meeting, visitor->uri);
+        }
+    }
+    if (visitor) {
+        const View vv = View::visitor(visitor->id);
+        to_ucwa(*visitor, "",
+                Ev(vv, "conversation", vv.href(conversation_path(chat.id)), "deleted"));
+        auto& convs = visitor->conversations;
+        convs.erase(std::remove(convs.begin(), convs.end(), chat_id), convs.end());
+    }
+    to_service(chat, "", Ev(sv, "conversation", sv.href(conversation_path(chat.id)), "deleted"));
+    remove_conversation(chat_id);
+}
+
+Status Platform::end_chat(Conversation& chat, const char* /*reason*/) {
+    FlushOnExit flush{*impl_};
+    impl_->close_chat(chat, nullptr);
+    return Ok{};
+}
+
+}  // namespace carebridge::platform
