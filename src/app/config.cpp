@@ -62,7 +62,9 @@ const toml::table* section(const toml::table& root, std::string_view key,
     check_keys(*n->as_table(), std::string(key), known);
     return n->as_table();
 }
-const toml::node* get(const toml::table* t, std::string_view key) { return t ? t->get(key) : nullptr; }
+const toml::node* get(const toml::table* t, std::string_view key) {
+    return t != nullptr ? t->get(key) : nullptr;
+}
 
 // Every string in the schema is an identifier, secret, path or URL: empty values and control
 // characters (header injection, invisible typos) are never legitimate.
@@ -101,10 +103,12 @@ std::int64_t opt_int(const toml::table* t, std::string_view key, const std::stri
     const toml::node* n = get(t, key);
     if (n == nullptr) return fallback;
     if (!n->is_integer() || n->as_integer()->get() < min) fail(child(prefix, key), rule);
-    if (n->as_integer()->get() > max) fail(child(prefix, key), "must be at most " + std::to_string(max));
+    if (n->as_integer()->get() > max)
+        fail(child(prefix, key), "must be at most " + std::to_string(max));
     return n->as_integer()->get();
 }
-bool opt_bool(const toml::table* t, std::string_view key, const std::string& prefix, bool fallback) {
+bool opt_bool(const toml::table* t, std::string_view key, const std::string& prefix,
+              bool fallback) {
     const toml::node* n = get(t, key);
     if (n != nullptr && !n->is_boolean()) fail(child(prefix, key), "must be true or false");
     return n == nullptr ? fallback : n->as_boolean()->get();
@@ -190,10 +194,12 @@ bool is_sip_uri(std::string_view s) {
     if (!s.starts_with("sip:") || at_sign == npos || at_sign == 4) return false;
     const auto user = s.substr(4, at_sign - 4);
     const auto domain = s.substr(at_sign + 1);
-    return all(user, [](char c) { return is_alnum(c) || std::string_view("-_.!~*'()&=+$,%").find(c) != npos; }) &&
-           !domain.empty() && domain.front() != '.' && domain.back() != '.' &&
-           domain.find("..") == npos &&
-           all(domain, [](char c) { return is_alnum(c) || c == '.' || c == '-'; });
+    const auto user_char = [](char c) {
+        return is_alnum(c) || std::string_view("-_.!~*'()&=+$,%").find(c) != npos;
+    };
+    const auto domain_char = [](char c) { return is_alnum(c) || c == '.' || c == '-'; };
+    return all(user, user_char) && all(domain, domain_char) && !domain.empty() &&
+           domain.front() != '.' && domain.back() != '.' && domain.find("..") == npos;
 }
 
 // Who already claimed a value (lower-cased -> key path), to name both sides of a duplicate.
@@ -219,12 +225,14 @@ TrustedAppConfig parse_app(const toml::table& t, const std::string& p, bool allo
     a.client_id = req_text(t, "client_id", p);
     claim(reg.client_ids, a.client_id, child(p, "client_id"));
     a.client_secret = req_text(t, "client_secret", p);
-    if (a.client_secret.size() < 8) fail(child(p, "client_secret"), "must be at least 8 characters");
+    if (a.client_secret.size() < 8)
+        fail(child(p, "client_secret"), "must be at least 8 characters");
     const std::string endpoints = child(p, "endpoints");
     a.endpoints = opt_text_list(t, "endpoints", p).value_or(std::vector<std::string>{});
     if (a.endpoints.empty()) fail(endpoints, "must list at least one sip URI");
     for (std::size_t i = 0; i < a.endpoints.size(); ++i) {
-        if (!is_sip_uri(a.endpoints[i])) fail(at(endpoints, i), "must be a sip URI like \"sip:user@domain\"");
+        if (!is_sip_uri(a.endpoints[i]))
+            fail(at(endpoints, i), "must be a sip URI like \"sip:user@domain\"");
         claim(reg.sip_uris, a.endpoints[i], at(endpoints, i));
     }
     a.callback_url = req_text(t, "callback_url", p);
@@ -239,7 +247,8 @@ AgentConfig parse_agent(const toml::table& t, const std::string& p, Registry& re
     check_keys(t, p, {"uri", "display_name", "username", "password", "password_hash", "queues"});
     AgentConfig a;
     a.uri = req_text(t, "uri", p);
-    if (!is_sip_uri(a.uri)) fail(child(p, "uri"), "must be a sip URI like \"sip:alice@contoso.com\"");
+    if (!is_sip_uri(a.uri))
+        fail(child(p, "uri"), "must be a sip URI like \"sip:alice@contoso.com\"");
     claim(reg.sip_uris, a.uri, child(p, "uri"));  // shared with endpoints: one party per address
     const std::string bare = a.uri.substr(4);
     a.display_name = opt_text(t, "display_name", p).value_or(bare.substr(0, bare.find('@')));
@@ -273,12 +282,14 @@ const toml::array* table_array(const toml::table& root, std::string_view key) {
 using Seconds = std::int64_t PlatformConfig::*;
 // A [section] of durations in seconds; the field list doubles as the known-key list.
 void durations(const toml::table& root, std::string_view name,
-               std::initializer_list<std::pair<std::string_view, Seconds>> fields, PlatformConfig& c) {
+               std::initializer_list<std::pair<std::string_view, Seconds>> fields,
+               PlatformConfig& c) {
     std::vector<std::string_view> keys;
     for (const auto& f : fields) keys.push_back(f.first);
     const toml::table* t = section(root, name, keys);
     for (const auto& [key, field] : fields)
-        c.*field = opt_int(t, key, std::string(name), c.*field, 1, kMaxSeconds, "must be a positive integer");
+        c.*field = opt_int(t, key, std::string(name), c.*field, 1, kMaxSeconds,
+                           "must be a positive integer");
 }
 
 PlatformConfig parse_document(const toml::table& root) {
@@ -310,8 +321,9 @@ PlatformConfig parse_document(const toml::table& root) {
              "must not exceed events.long_poll_max (" + std::to_string(c.long_poll_max) + ")");
 
     const auto* limits = section(root, "limits", {"body_limit"});
-    c.body_limit = static_cast<std::size_t>(opt_int(limits, "body_limit", "limits",
-        static_cast<std::int64_t>(c.body_limit), 1024, kMaxBodyLimit, "must be an integer >= 1024"));
+    c.body_limit = static_cast<std::size_t>(
+        opt_int(limits, "body_limit", "limits", static_cast<std::int64_t>(c.body_limit), 1024,
+                kMaxBodyLimit, "must be an integer >= 1024"));
     const auto* security =
         section(root, "security", {"allow_http_loopback_origins", "allow_http_callbacks"});
     c.allow_http_loopback_origins = opt_bool(security, "allow_http_loopback_origins", "security",

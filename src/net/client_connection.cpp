@@ -104,7 +104,7 @@ bool Connection::looks_alive() {
     return ec == asio::error::would_block;
 }
 
-asio::awaitable<ConnectionPtr> open_connection(const Target& t, ssl::context& tls,
+asio::awaitable<ConnectionPtr> open_connection(const Target& t, ssl::context* tls,
                                                SteadyClock::time_point deadline, std::string& error) {
     auto ex = co_await asio::this_coro::executor;
     // The resolver has no deadline of its own: a watchdog timer cancels it.
@@ -120,8 +120,8 @@ asio::awaitable<ConnectionPtr> open_connection(const Target& t, ssl::context& tl
         co_return nullptr;
     }
     auto conn = std::make_shared<Connection>();
-    if (t.secure) {
-        conn->tls.emplace(ex, tls);
+    if (tls) {
+        conn->tls.emplace(ex, *tls);
         boost::system::error_code not_ip;
         asio::ip::make_address(t.host, not_ip);
         // SNI is for names only; host_name_verification also handles IP literals.

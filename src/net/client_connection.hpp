@@ -50,8 +50,9 @@ struct Connection {
 };
 using ConnectionPtr = std::shared_ptr<Connection>;
 
-// Resolves and connects (and handshakes for https) before the deadline; nullptr + error on failure.
-asio::awaitable<ConnectionPtr> open_connection(const Target& target, asio::ssl::context& tls,
+// Resolves and connects (and handshakes for https, with tls non-null) before the deadline;
+// nullptr + error on failure.
+asio::awaitable<ConnectionPtr> open_connection(const Target& target, asio::ssl::context* tls,
                                                SteadyClock::time_point deadline, std::string& error);
 
 struct Outcome {

@@ -9,6 +9,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <iostream>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -60,15 +61,22 @@ void log_failure(std::exception_ptr e) {
 }  // namespace
 
 struct HttpClient::Impl {
-    explicit Impl(asio::io_context& io) : ioc(io), tls(asio::ssl::context::tls_client) {
-        boost::system::error_code ec;
-        tls.set_default_verify_paths(ec);
-        if (ec) std::cerr << "carebridge net: no default CA paths: " << ec.message() << '\n';
-        tls.set_verify_mode(asio::ssl::verify_peer);
+    explicit Impl(asio::io_context& io) : ioc(io) {}
+
+    // Created on first https use: loading the system CA bundle costs ~100 ms.
+    asio::ssl::context& tls_context() {
+        if (!tls) {
+            tls.emplace(asio::ssl::context::tls_client);
+            boost::system::error_code ec;
+            tls->set_default_verify_paths(ec);
+            if (ec) std::cerr << "carebridge net: no default CA paths: " << ec.message() << '\n';
+            tls->set_verify_mode(asio::ssl::verify_peer);
+        }
+        return *tls;
     }
 
     asio::io_context& ioc;
-    asio::ssl::context tls;
+    std::optional<asio::ssl::context> tls;
     std::unordered_map<std::string, std::vector<ConnectionPtr>> idle;
     bool closed = false;
 
@@ -149,7 +157,8 @@ asio::awaitable<ClientResult> HttpClient::Impl::perform(std::string method, std:
         auto conn = retry ? nullptr : take_idle(target->origin);
         const bool reused = conn != nullptr;
         if (!conn) {
-            conn = co_await open_connection(*target, tls, deadline, failed.error);
+            auto* tls_ctx = target->secure ? &tls_context() : nullptr;
+            conn = co_await open_connection(*target, tls_ctx, deadline, failed.error);
             if (!conn) co_return failed;
         }
         Outcome out = co_await exchange(*conn, req, deadline);

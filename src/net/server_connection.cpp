@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <iostream>
 #include <optional>
@@ -47,6 +48,9 @@ Response error_response(int status, std::string_view code, std::string_view mess
 
 // A handler that drops every copy of the Responder would park the connection forever.
 struct ResponderGuard {
+    explicit ResponderGuard(std::shared_ptr<ResponseSlot> s) : slot(std::move(s)) {}
+    ResponderGuard(const ResponderGuard&) = delete;  // a copy's destructor would answer early
+    ResponderGuard& operator=(const ResponderGuard&) = delete;
     std::shared_ptr<ResponseSlot> slot;
     ~ResponderGuard() {
         if (slot->open && !slot->answered) {
@@ -176,7 +180,7 @@ asio::awaitable<std::optional<Response>> respond(ServerState& state, ConnectionH
                                                  Request request) {
     auto slot = std::make_shared<ResponseSlot>();
     SlotCloser closer{slot};
-    auto guard = std::make_shared<ResponderGuard>(ResponderGuard{slot});
+    auto guard = std::make_shared<ResponderGuard>(slot);
     bool threw = true;
     try {
         state.handler(std::move(request), [guard](Response r) { guard->slot->deliver(std::move(r)); });

@@ -18,6 +18,13 @@ net::Response oauth_error(int status, const char* error, const char* description
     return json_response(status, o);
 }
 
+// The discover link carries "psat%253d<jwt>", which arrives decoded once as "psat%3d<jwt>".
+std::string anonymous_context_token(std::string_view context) {
+    for (std::string_view prefix : {"psat=", "psat%3d", "psat%3D"})
+        if (context.substr(0, prefix.size()) == prefix) return std::string(context.substr(prefix.size()));
+    return std::string(context);
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -46,9 +53,7 @@ void PlatformApi::add_discovery_routes() {
             o["rel"] = "ms:rtc:saas:discover";
             return respond(json_response(200, o));
         }
-        std::string token(*context);
-        if (token.rfind("psat=", 0) == 0) token.erase(0, 5);
-        auto grant = tokens_.verify_anon_token(token, now_s());
+        auto grant = tokens_.verify_anon_token(anonymous_context_token(*context), now_s());
         if (!grant) return respond(error_response(grant.error()));
         auto origin = req.header("Origin");
         if (!origin)
@@ -68,9 +73,7 @@ void PlatformApi::add_discovery_routes() {
         auto origin = req.header("Origin");
         auto context = req.query_param("anonymousContext");
         if (origin && context) {
-            std::string token(*context);
-            if (token.rfind("psat=", 0) == 0) token.erase(0, 5);
-            auto grant = tokens_.verify_anon_token(token, now_s());
+            auto grant = tokens_.verify_anon_token(anonymous_context_token(*context), now_s());
             if (grant && origin_allowed(grant->origins, *origin)) return respond(preflight_response(*origin));
         }
         respond(error_response(forbidden("InvalidOrigin", "this Origin is not allowed")));

@@ -127,7 +127,7 @@ void PlatformApi::add_service_conversation_routes() {
             CB_TRY(name, string_field(body, "displayName", true));
             CB_TRY(uri, string_field(body, "participantUri", true));
             CB_TRY(filter, string_field(body, "messageFilterState", false));
-            const std::string f = filter->value_or("Disabled");
+            const std::string f = filter.value_or("Disabled");
             if (f != "Enabled" && f != "Disabled")
                 return respond(error_response(bad_request("InvalidParameter", "'messageFilterState' is Enabled or Disabled")));
             if (uri->rfind("sip:", 0) != 0)

@@ -97,7 +97,7 @@ void PlatformApi::add_service_routes() {
             Conversation* meeting = platform_.meeting_by_uri(*uri);
             if (!meeting || meeting->trusted_app_id != app.config.id)
                 return respond(error_response(not_found("no meeting with that onlineMeetingUri")));
-            CB_TRY(done, platform_.accept_and_bridge(chat, *meeting, name->value_or("")));
+            CB_TRY(done, platform_.accept_and_bridge(chat, *meeting, name.value_or("")));
             (void)done;
             respond(json_response(200, render_incoming_invitation(View::service(app.config.id, ep), chat,
                                                                   platform_.ucwa_app(chat.visitor_app_id), app)));
@@ -119,9 +119,9 @@ void PlatformApi::add_service_routes() {
         CB_TRY(subject, string_field(body, "subject", false));
         CB_TRY(callback, string_field(body, "callbackUrl", false));
         CB_TRY(op, string_field(body, "operationId", false));
-        if (callback->has_value() && !valid_callback_url(**callback, platform_.config().allow_http_callbacks))
+        if (callback.has_value() && !valid_callback_url(*callback, platform_.config().allow_http_callbacks))
             return respond(error_response(bad_request("InvalidParameter", "'callbackUrl' must be an https URL")));
-        CB_TRY(meeting, platform_.start_adhoc_meeting(*app, ep, subject->value_or(""), callback->value_or(""), op->value_or("")));
+        CB_TRY(meeting, platform_.start_adhoc_meeting(*app, ep, subject.value_or(""), callback.value_or(""), op.value_or("")));
         const View v = View::service(app->config.id, ep);
         auto res = json_response(201, render_meeting_invitation(v, *meeting, InvitationState::connected));
         res.set_header("Location", v.href("/communication/onlineMeetingInvitations/" + meeting->meeting_invitation_id));
@@ -148,7 +148,7 @@ void PlatformApi::add_service_routes() {
             return respond(error_response(conflict("InvalidState", "messaging can only be added to a meeting")));
         CB_TRY(body, json_body(req, true));
         CB_TRY(op, string_field(body, "operationId", false));
-        CB_TRY(done, platform_.add_app_messaging(*m, op->value_or("")));
+        CB_TRY(done, platform_.add_app_messaging(*m, op.value_or("")));
         (void)done;
         const View v = View::service(app->config.id, ep);
         auto res = json_response(201, render_add_messaging_invitation(v, *m, InvitationState::connected));
@@ -170,7 +170,7 @@ void PlatformApi::add_service_routes() {
         CB_TRY(op, string_field(body, "operationId", false));
         if (to->rfind("sip:", 0) != 0 || to->find('@') == std::string::npos)
             return respond(error_response(bad_request("InvalidParameter", "'to' must be a sip URI")));
-        CB_TRY(inv, platform_.add_participant(*m, *to, op->value_or("")));
+        CB_TRY(inv, platform_.add_participant(*m, *to, op.value_or("")));
         const View v = View::service(app->config.id, ep);
         auto res = json_response(201, render_participant_invitation(v, *inv));
         res.set_header("Location", v.href("/communication/participantInvitations/" + inv->id));

@@ -205,9 +205,9 @@ void PlatformApi::add_ucwa_routes(Side side) {
                 CB_TRY(subject, string_field(body, "subject", false));
                 CB_TRY(op, string_field(body, "operationId", false));
                 CB_TRY(custom, string_field(body, "customContent", false));
-                if (subject->value_or("").size() > 256 || custom->value_or("").size() > 4096 || op->value_or("").size() > 256)
+                if (subject.value_or("").size() > 256 || custom.value_or("").size() > 4096 || op.value_or("").size() > 256)
                     return respond(error_response(bad_request("InvalidParameter", "subject, operationId or customContent is too long")));
-                CB_TRY(chat, platform_.start_messaging(app, *to, subject->value_or(""), custom->value_or(""), op->value_or("")));
+                CB_TRY(chat, platform_.start_messaging(app, *to, subject.value_or(""), custom.value_or(""), op.value_or("")));
                 auto* tapp = platform_.trusted_app(chat->trusted_app_id);
                 auto res = json_response(201, render_outgoing_invitation(v, *chat, tapp ? tapp->config.name : ""));
                 res.set_header("Location", v.href("/communication/messagingInvitations/" + chat->invitation_id));

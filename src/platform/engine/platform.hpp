@@ -101,8 +101,9 @@ public:
     // Callback URL of a conversation (its own, else the application's default).
     const std::string& callback_url(const Conversation& conv) const;
 
+    struct Impl;  // engine_impl.hpp: private to the engine's files
+
 private:
-    struct Impl;
     friend struct Impl;
     const app::PlatformConfig& config_;
     net::Scheduler& scheduler_;

@@ -116,7 +116,8 @@ void CallbackDispatcher::on_result(const std::string& key, net::ClientResult res
     }
     // Exponential backoff with full jitter, capped.
     const int shift = std::min(job.attempts - 1, 16);
-    auto ceiling = std::min(options_.max_backoff, options_.initial_backoff * (1LL << shift));
+    const std::chrono::milliseconds grown = options_.initial_backoff * (1LL << shift);
+    const auto ceiling = std::min(options_.max_backoff, grown);
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     std::uniform_int_distribution<long long> jitter(ceiling.count() / 2, ceiling.count());
     q.scheduled = true;

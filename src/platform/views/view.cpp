@@ -66,10 +66,10 @@ std::string iso8601(std::int64_t unix_ms) {
     const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(unix_ms % 1000));
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (tm.tm_year + 1900) % 10000,
+                  (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+                  tm.tm_sec % 100, static_cast<int>(unix_ms % 1000));
     return buf;
 }
 

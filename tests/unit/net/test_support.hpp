@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -68,7 +69,9 @@ inline std::shared_ptr<RawResult> raw_exchange(asio::io_context& ioc, std::uint1
 // A scripted origin for client tests; counts accepted connections and requests.
 class FakeOrigin {
 public:
-    enum class Mode { respond, respond_then_close, never_respond };
+    // drop_second: answers the first request on a connection, then closes it (without a
+    // response) when a second request arrives there -- a keep-alive race the client must retry.
+    enum class Mode { respond, drop_second, never_respond };
 
     FakeOrigin(asio::io_context& ioc, Mode mode) : acceptor_(ioc), mode_(mode) {
         tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
@@ -105,21 +108,22 @@ private:
 
     asio::awaitable<void> serve(std::shared_ptr<beast::tcp_stream> stream) {
         beast::flat_buffer buffer;
-        for (;;) {
+        for (int on_this_connection = 1;; ++on_this_connection) {
             http::request<http::string_body> req;
             auto [ec, n] = co_await http::async_read(*stream, buffer, req, as_tuple(use_awaitable));
             if (ec) co_return;
             ++requests;
             if (mode_ == Mode::never_respond) continue;  // keep reading until the peer leaves
-            http::response<http::string_body> res{http::status::ok, 11};
-            res.body() = "ok";
-            res.prepare_payload();
-            res.keep_alive(true);  // respond_then_close lies, to exercise the client's retry
-            auto [wec, wn] = co_await http::async_write(*stream, res, as_tuple(use_awaitable));
-            if (wec || mode_ == Mode::respond_then_close) {
+            if (mode_ == Mode::drop_second && on_this_connection == 2) {
                 stream->close();
                 co_return;
             }
+            http::response<http::string_body> res{http::status::ok, 11};
+            res.body() = "ok";
+            res.prepare_payload();
+            res.keep_alive(true);
+            auto [wec, wn] = co_await http::async_write(*stream, res, as_tuple(use_awaitable));
+            if (wec) co_return;
         }
     }
 

@@ -1,0 +1,123 @@
+#include "net/http_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "test_support.hpp"
+
+namespace carebridge::net {
+namespace {
+
+using namespace std::chrono_literals;
+using test::FakeOrigin;
+using test::run_until;
+
+class ClientTest : public ::testing::Test {
+protected:
+    ClientResult fetch(std::string url, std::chrono::milliseconds timeout = 5s) {
+        std::optional<ClientResult> got;
+        int calls = 0;
+        client.send("GET", std::move(url), {}, {}, timeout, [&](ClientResult r) {
+            ++calls;
+            got = std::move(r);
+        });
+        EXPECT_FALSE(got.has_value());  // never answered inline
+        EXPECT_TRUE(run_until(ioc, [&] { return got.has_value(); }));
+        EXPECT_EQ(calls, 1);
+        return got.value_or(ClientResult{"no answer"});
+    }
+    static std::string url(const FakeOrigin& origin, std::string_view scheme = "http") {
+        return std::string(scheme) + "://127.0.0.1:" + std::to_string(origin.port) + "/x";
+    }
+
+    boost::asio::io_context ioc;
+    HttpClient client{ioc};
+};
+
+TEST_F(ClientTest, ReusesAKeepAliveConnection) {
+    FakeOrigin origin(ioc, FakeOrigin::Mode::respond);
+    for (int i = 0; i < 3; ++i) {
+        auto res = fetch(url(origin));
+        ASSERT_TRUE(res.ok()) << res.error;
+        EXPECT_EQ(res.status, 200);
+        EXPECT_EQ(res.body, "ok");
+    }
+    EXPECT_EQ(origin.accepts, 1);
+    EXPECT_EQ(origin.requests, 3);
+}
+
+TEST_F(ClientTest, ConcurrentRequestsOpenSeparateConnectionsThenPoolThem) {
+    FakeOrigin origin(ioc, FakeOrigin::Mode::respond);
+    int done = 0;
+    for (int i = 0; i < 2; ++i)
+        client.send("GET", url(origin), {}, {}, 5s, [&](ClientResult r) {
+            EXPECT_TRUE(r.ok()) << r.error;
+            ++done;
+        });
+    ASSERT_TRUE(run_until(ioc, [&] { return done == 2; }));
+    EXPECT_EQ(origin.accepts, 2);
+    ASSERT_TRUE(fetch(url(origin)).ok());
+    EXPECT_EQ(origin.accepts, 2);
+}
+
+TEST_F(ClientTest, RetriesOnceWhenThePooledConnectionDiesBeforeAResponse) {
+    FakeOrigin origin(ioc, FakeOrigin::Mode::drop_second);
+    ASSERT_TRUE(fetch(url(origin)).ok());
+    auto res = fetch(url(origin));  // pooled connection dropped, then a fresh one answers
+    ASSERT_TRUE(res.ok()) << res.error;
+    EXPECT_EQ(origin.accepts, 2);
+    EXPECT_EQ(origin.requests, 3);
+}
+
+TEST_F(ClientTest, SkipsAPooledConnectionTheServerAlreadyClosed) {
+    FakeOrigin origin(ioc, FakeOrigin::Mode::respond);
+    ASSERT_TRUE(fetch(url(origin)).ok());
+    origin.stop();  // closes the server side of the pooled connection
+    FakeOrigin other(ioc, FakeOrigin::Mode::respond);
+    auto res = fetch(url(origin));
+    EXPECT_FALSE(res.ok());  // the old port no longer listens: a clean connect error
+    EXPECT_NE(res.error.find("connect"), std::string::npos) << res.error;
+    EXPECT_EQ(origin.requests, 1);
+}
+
+TEST_F(ClientTest, TimesOutAgainstASilentServer) {
+    FakeOrigin origin(ioc, FakeOrigin::Mode::never_respond);
+    auto begin = std::chrono::steady_clock::now();
+    auto res = fetch(url(origin), 100ms);
+    EXPECT_EQ(res.error, "timeout");
+    EXPECT_LT(std::chrono::steady_clock::now() - begin, 3s);
+    EXPECT_EQ(origin.requests, 1);
+}
+
+TEST_F(ClientTest, ReportsConnectionRefused) {
+    std::uint16_t port;
+    {
+        test::tcp::acceptor probe(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+        port = probe.local_endpoint().port();
+    }
+    auto res = fetch("http://127.0.0.1:" + std::to_string(port) + "/");
+    EXPECT_FALSE(res.ok());
+    EXPECT_NE(res.error.find("connect"), std::string::npos) << res.error;
+}
+
+TEST_F(ClientTest, RejectsBadUrlsAndHeaders) {
+    EXPECT_NE(fetch("ftp://127.0.0.1/x").error.find("invalid url"), std::string::npos);
+    EXPECT_NE(fetch("not a url").error.find("invalid url"), std::string::npos);
+    EXPECT_NE(fetch("http:///nohost").error.find("invalid url"), std::string::npos);
+    std::optional<ClientResult> got;
+    client.send("GET", "http://127.0.0.1:1/", {{"X-Evil", "a\r\nInjected: 1"}}, {}, 5s,
+                [&](ClientResult r) { got = std::move(r); });
+    ASSERT_TRUE(run_until(ioc, [&] { return got.has_value(); }));
+    EXPECT_NE(got->error.find("invalid header"), std::string::npos);
+}
+
+TEST_F(ClientTest, HttpsHandshakeFailureIsAnError) {
+    FakeOrigin origin(ioc, FakeOrigin::Mode::respond);  // speaks plain HTTP only
+    auto res = fetch(url(origin, "https"), 3s);
+    EXPECT_FALSE(res.ok());
+    EXPECT_EQ(origin.requests, 0);
+}
+
+}  // namespace
+}  // namespace carebridge::net

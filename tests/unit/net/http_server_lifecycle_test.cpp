@@ -1,0 +1,102 @@
+// Long-polls and shutdown: responders that outlive their connection or the server.
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "net/http_client.hpp"
+#include "net/http_server.hpp"
+#include "test_support.hpp"
+
+namespace carebridge::net {
+namespace {
+
+using namespace std::chrono_literals;
+using test::run_until;
+
+Response ok(std::string body) {
+    Response r;
+    r.body = std::move(body);
+    return r;
+}
+
+class LongPollTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        server = std::make_unique<HttpServer>(ioc, ServerOptions{}, [this](Request&&, Responder r) {
+            parked.push_back(std::move(r));
+        });
+        port = server->start();
+    }
+    void send(std::chrono::milliseconds timeout) {
+        client.send("GET", "http://127.0.0.1:" + std::to_string(port) + "/poll", {}, {}, timeout,
+                    [this](ClientResult r) {
+                        ++answers;
+                        result = std::move(r);
+                    });
+    }
+    // Runs until nothing is pending; true if that happened promptly (nothing left parked).
+    bool drains() {
+        auto begin = std::chrono::steady_clock::now();
+        ioc.restart();
+        ioc.run_for(5s);
+        return ioc.stopped() && std::chrono::steady_clock::now() - begin < 4s;
+    }
+
+    boost::asio::io_context ioc;
+    HttpClient client{ioc};
+    std::unique_ptr<HttpServer> server;
+    std::uint16_t port = 0;
+    std::vector<Responder> parked;
+    std::optional<ClientResult> result;
+    int answers = 0;
+};
+
+TEST_F(LongPollTest, ClientTimesOutAndALateResponderIsHarmless) {
+    send(100ms);
+    ASSERT_TRUE(run_until(ioc, [&] { return result.has_value(); }));
+    EXPECT_EQ(result->error, "timeout");
+    ASSERT_EQ(parked.size(), 1u);
+    parked[0](ok("too late"));  // the client is gone: the write fails or lands nowhere
+    parked[0](ok("twice"));     // a second call is ignored
+    server->stop();
+    EXPECT_TRUE(drains());
+    parked[0](ok("after stop"));  // the connection coroutine has ended by now
+    EXPECT_EQ(answers, 1);
+}
+
+TEST_F(LongPollTest, StopClosesParkedConnections) {
+    send(10s);
+    ASSERT_TRUE(run_until(ioc, [&] { return parked.size() == 1; }));
+    server->stop();
+    ASSERT_TRUE(run_until(ioc, [&] { return result.has_value(); }));
+    EXPECT_FALSE(result->ok());
+    EXPECT_TRUE(drains());
+    parked[0](ok("after stop"));
+    EXPECT_EQ(answers, 1);
+}
+
+TEST_F(LongPollTest, ResponderOutlivesTheServer) {
+    send(10s);
+    ASSERT_TRUE(run_until(ioc, [&] { return parked.size() == 1; }));
+    server.reset();  // destructor stops; connection state must survive for the Responder
+    ASSERT_TRUE(run_until(ioc, [&] { return result.has_value(); }));
+    EXPECT_TRUE(drains());
+    parked[0](ok("orphan"));
+    parked.clear();
+    EXPECT_EQ(answers, 1);
+}
+
+TEST_F(LongPollTest, ManyParkedThenAnsweredInReverseOrder) {
+    std::vector<ClientResult> results;
+    for (int i = 0; i < 5; ++i)
+        client.send("GET", "http://127.0.0.1:" + std::to_string(port) + "/", {}, {}, 5s,
+                    [&](ClientResult r) { results.push_back(std::move(r)); });
+    ASSERT_TRUE(run_until(ioc, [&] { return parked.size() == 5; }));
+    for (int i = 4; i >= 0; --i) parked[static_cast<std::size_t>(i)](ok(std::to_string(i)));
+    ASSERT_TRUE(run_until(ioc, [&] { return results.size() == 5; }));
+    EXPECT_EQ(results.front().body, "4");
+    for (auto& r : results) EXPECT_TRUE(r.ok()) << r.error;
+}
+
+}  // namespace
+}  // namespace carebridge::net
