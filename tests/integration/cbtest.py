@@ -346,6 +346,7 @@ class Agent:
         assert r.status == 200, r
         self.headers = {"Authorization": "Bearer " + r.json["access_token"]}
         user_res = platform.call("GET", user, headers=self.headers).json
+        self.uri = user_res.get("uri")
         r = platform.call("POST", link(user_res, "applications"),
                           {"UserAgent": "test", "EndpointId": endpoint_id, "Culture": "en-US"}, self.headers)
         assert r.status in (200, 201), r
@@ -358,3 +359,105 @@ class Agent:
     def make_available(self):
         r = self.call("POST", link(self.app["_embedded"]["me"], "makeMeAvailable"), {"SupportedModalities": ["Messaging"]})
         assert r.status == 204, r
+
+
+# ---------------------------------------------------------------------------- error checks
+
+HELPDESK = "sip:helpdesk@contoso.com"
+
+
+def assert_error(r, status, code, subcode=None):
+    """A protocol error answer: exactly `status`, a JSON body {"code", "subcode"?, "message"}
+    with that code (and subcode, when given), labelled application/json. Returns the body."""
+    assert r.status == status, f"expected {status} {code}/{subcode}, got {r!r}"
+    ctype = r.header("content-type") or ""
+    assert ctype.split(";")[0].strip().lower() == "application/json", f"content type {ctype!r} of {r!r}"
+    assert isinstance(r.json, dict), r
+    assert r.json.get("code") == code, f"expected code {code}, got {r!r}"
+    if subcode is not None:
+        assert r.json.get("subcode") == subcode, f"expected subcode {subcode}, got {r!r}"
+    return r.json
+
+
+class StrictPlatform(Platform):
+    """A Platform that fails the test on any 5xx: bad input is the client's fault, never the
+    server's. `assert_alive` checks it still answers."""
+
+    def call(self, method, path, body=None, headers=None, **kw):
+        r = super().call(method, path, body, headers, **kw)
+        assert r.status < 500, f"server error for {method} {path}: {r!r}"
+        return r
+
+    def assert_alive(self):
+        assert self.proc.poll() is None, f"platform exited {self.proc.returncode}:\n{self.stderr()[-4000:]}"
+        r = self.call("GET", "/healthz")
+        assert r.status == 200, r
+
+
+# ---------------------------------------------------------------------------- chat set-up
+
+class Chat:
+    """Steps 6-10 with few checks, for tests that need a chat in some state. Follows links
+    (GETs rather than callbacks where both work) and uses a unique operationId per chat."""
+    _count = 0
+
+    def __init__(self, sa, visitor, callbacks, to=HELPDESK, custom=None):
+        Chat._count += 1
+        self.sa, self.visitor, self.callbacks = sa, visitor, callbacks
+        self.op = f"chat{Chat._count}"
+        body = {"operationId": self.op, "subject": "Help", "to": to}
+        if custom is not None:
+            body["customContent"] = custom
+        r = visitor.call("POST", link(visitor.app["_embedded"]["communication"], "startMessaging"), body)
+        assert r.status == 201, r
+        self.visitor_invitation = r.json
+        _, _, _, e = callbacks.wait_for(
+            lambda s, e: is_event("ms:rtc:saas:messagingInvitation", "started")(s, e)
+            and embedded(e).get("operationId") == self.op, what=f"invitation {self.op}")
+        self.invitation = embedded(e)
+        self.meeting = self.messaging = self.bridge = self.visitor_messaging = None
+
+    def start_meeting(self, callback_url=None):
+        body = {"subject": "helpcustomermeeting", "operationId": self.op + "-meeting"}
+        if callback_url:
+            body["callbackUrl"] = callback_url
+        r = self.sa.post(link(self.invitation, "ms:rtc:saas:startAdhocMeeting"), body, expect=(201,))
+        self.meeting_uri = r.json["onlineMeetingUri"]
+        self.meeting = self.sa.get(link(r.json, "ms:rtc:saas:conversation"))
+        self.messaging = self.sa.get(link(self.meeting, "ms:rtc:saas:messaging"))
+        return self
+
+    def add_messaging(self):
+        self.sa.post(link(self.messaging, "ms:rtc:saas:addMessaging"), {"operationId": self.op + "-addmsg"},
+                     expect=(201,))
+        self.messaging = self.sa.get(link(self.meeting, "ms:rtc:saas:messaging"))
+        assert self.messaging["state"] == "Connected", self.messaging
+        return self
+
+    def accept_and_bridge(self):
+        self.sa.post(link(self.invitation, "ms:rtc:saas:acceptAndBridge"),
+                     {"impersonatedDisplayName": "contoso helpdesk", "onlineMeetingUri": self.meeting_uri},
+                     expect=(200,))
+        self.meeting = self.sa.get(link(self.meeting, "self"))
+        self.bridge = self.sa.get(link(self.meeting, "ms:rtc:saas:conversationBridge"))
+        r = self.visitor.call("GET", link(self.visitor_invitation, "messaging"))
+        assert r.status == 200 and r.json["state"] == "Connected", r
+        self.visitor_messaging = r.json
+        return self
+
+    def open(self, callback_url=None):
+        """Meeting, application messaging and bridge: the visitor can talk."""
+        return self.start_meeting(callback_url).add_messaging().accept_and_bridge()
+
+    def join_agent(self, agent, op):
+        """Invites a signed-in, available agent, who accepts and joins messaging; returns the
+        agent's connected messaging resource."""
+        self.sa.post(link(self.meeting, "ms:rtc:saas:addParticipant"), {"operationId": op, "to": agent.uri},
+                     expect=(201,))
+        inv = embedded(agent.events.wait_for("onlineMeetingInvitation", "started"))
+        r = agent.call("POST", link(inv, "accept"))
+        assert r.status == 204, r
+        msg = embedded(agent.events.wait_for("messaging", "updated"))
+        r = agent.call("POST", link(msg, "addMessaging"))
+        assert r.status == 204, r
+        return embedded(agent.events.wait_for("messaging", "updated", lambda e: embedded(e)["state"] == "Connected"))

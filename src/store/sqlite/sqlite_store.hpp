@@ -1,0 +1,27 @@
+#pragma once
+// The embedded default Store: one SQLite database file in WAL mode, schema created and
+// migrated by versioned migrations at open, and a dedicated writer thread that group-commits
+// every pending batch in one transaction.
+#include <filesystem>
+#include <memory>
+
+#include "store/store.hpp"
+
+namespace carebridge::store {
+
+struct SqliteOptions {
+    // FULL: a commit survives power loss (fsync of the WAL on every transaction).
+    // NORMAL: survives a process crash (kill -9), not a power loss.
+    bool synchronous_full = true;
+    std::size_t max_batches_per_transaction = 512;
+};
+
+// Opens (creating if needed) the database at path. Throws StoreError for a corrupt file, a
+// schema newer than this build, or an unusable path; the message says which.
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path,
+                                         SqliteOptions options = {});
+
+// The schema version this build writes.
+int sqlite_schema_version();
+
+}  // namespace carebridge::store
