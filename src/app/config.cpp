@@ -294,7 +294,7 @@ void durations(const toml::table& root, std::string_view name,
 
 PlatformConfig parse_document(const toml::table& root) {
     check_keys(root, "", {"listen", "public_url", "data_dir", "tokens", "events", "limits",
-                          "security", "applications", "agents"});
+                          "security", "store", "applications", "agents"});
     PlatformConfig c;
     if (auto listen = opt_text(root, "listen", "")) parse_listen(*listen, c);
     if (auto url = opt_text(root, "public_url", "")) {
@@ -316,6 +316,9 @@ PlatformConfig parse_document(const toml::table& root) {
                                {"long_poll_max", &PlatformConfig::long_poll_max},
                                {"typing_timeout", &PlatformConfig::typing_timeout},
                                {"invitation_timeout", &PlatformConfig::invitation_timeout}}, c);
+    durations(root, "store", {{"event_retention", &PlatformConfig::event_retention},
+                              {"transcript_retention", &PlatformConfig::transcript_retention},
+                              {"housekeeping_interval", &PlatformConfig::housekeeping_interval}}, c);
     if (c.long_poll_timeout > c.long_poll_max)
         fail("events.long_poll_timeout",
              "must not exceed events.long_poll_max (" + std::to_string(c.long_poll_max) + ")");

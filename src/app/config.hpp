@@ -40,6 +40,9 @@ struct PlatformConfig {
     std::int64_t typing_timeout = 5;        // seconds an "is typing" lasts
     std::int64_t invitation_timeout = 60;   // seconds until an unanswered invitation fails
     std::size_t body_limit = 64 * 1024;     // bytes
+    std::int64_t event_retention = 3600;    // seconds a read event is kept for re-reads
+    std::int64_t transcript_retention = 30 * 24 * 3600;  // seconds after the meeting ends
+    std::int64_t housekeeping_interval = 60;             // seconds between compaction runs
     bool allow_http_loopback_origins = false;  // accept http://127.x / http://localhost origins
     bool allow_http_callbacks = false;         // accept plain http callback URLs (loopback only)
     std::vector<TrustedAppConfig> applications;

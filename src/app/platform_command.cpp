@@ -17,6 +17,7 @@
 #include "platform/auth/tokens.hpp"
 #include "platform/engine/platform.hpp"
 #include "platform/events/callback_dispatcher.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace carebridge::app {
 
@@ -85,11 +86,33 @@ int run_platform(PlatformConfig config) {
         std::cerr << "carebridge: signing key: " << e.what() << "\n";
         return 1;
     }
+    // The embedded store: one SQLite file in the data directory (none: in memory only).
+    std::unique_ptr<store::Store> db;
+    if (!config.data_dir.empty()) {
+        try {
+            db = store::open_sqlite_store(config.data_dir / "carebridge.db");
+        } catch (const std::exception& e) {
+            std::cerr << "carebridge: store: " << e.what() << "\n";
+            return 1;
+        }
+    }
     auth::TokenService tokens(*key, config.public_url);
     platform::CallbackDispatcher callbacks(scheduler, http, CallbackAuthorizer(tokens, scheduler),
                                            config.public_url);
-    platform::Platform engine(config, scheduler, callbacks);
+    platform::Platform engine(config, scheduler, callbacks, db.get());
+    callbacks.on_delivered([&engine](const std::string& queue, std::uint64_t last, const std::string& ctx) {
+        engine.on_callback_delivered(queue, last, ctx);
+    });
+    engine.restore();
     platform::api::PlatformApi api(engine, tokens, scheduler);
+    // Housekeeping on a fixed period: compaction of read events, expiry of transcripts.
+    std::function<void()> housekeeping;
+    net::TimerPtr housekeeping_timer;
+    housekeeping = [&] {
+        engine.housekeeping();
+        housekeeping_timer = scheduler.after(std::chrono::seconds(config.housekeeping_interval), housekeeping);
+    };
+    housekeeping_timer = scheduler.after(std::chrono::seconds(config.housekeeping_interval), housekeeping);
     route = [&api](net::Request&& req, net::Responder respond) { api.handle(std::move(req), std::move(respond)); };
 
     net::on_termination_signal(ioc, [&](int sig) {
@@ -100,6 +123,8 @@ int run_platform(PlatformConfig config) {
     std::cout << "carebridge platform listening on " << bound_url << " (public URL "
               << config.public_url << ")" << std::endl;
     ioc.run();
+    housekeeping_timer.reset();
+    if (db) db->drain();
     return 0;
 }
 

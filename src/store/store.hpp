@@ -30,6 +30,9 @@ struct Snapshot {
     std::string data;
 };
 
+// Applied atomically, removals first (dropped_streams, truncations, erases), then appends and
+// puts: a batch can reset a stream or a snapshot and write its new content in one step, and
+// never removes what it writes itself.
 struct Batch {
     std::vector<Record> appends;  // insert; an existing (stream, position) is an error
     std::vector<Snapshot> puts;   // upsert by (kind, key)

@@ -186,12 +186,23 @@ class CallbackReceiver:
         self.cond = threading.Condition()
         self.fail_next = 0          # answer 503 to that many next callbacks
         self.context = None         # answer {"CallbackContext": context} when set
+        self.malformed = []         # (path, raw body) of callbacks that were not UTF-8 JSON (answered 400)
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(n))
+                raw = self.rfile.read(n)
+                try:
+                    body = json.loads(raw.decode("utf-8"))
+                except ValueError:
+                    with receiver.cond:
+                        receiver.malformed.append((self.path, raw))
+                        receiver.cond.notify_all()
+                    self.send_response(400)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 with receiver.cond:
                     if receiver.fail_next > 0:
                         receiver.fail_next -= 1
@@ -211,7 +222,13 @@ class CallbackReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                # The platform hanging up mid-callback (e.g. when it is stopped) is not news.
+                if not isinstance(sys.exc_info()[1], ConnectionError):
+                    super().handle_error(request, client_address)
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/callback"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -394,6 +411,31 @@ class StrictPlatform(Platform):
         assert r.status == 200, r
 
 
+class PlatformTestCase(unittest.TestCase):
+    """One StrictPlatform (and callback receiver) per test; override config() to adjust the
+    configuration. After each test the platform must still answer, then exit cleanly."""
+
+    def config(self, callback_url):
+        return default_config(callback_url)
+
+    def setUp(self):
+        self.callbacks = CallbackReceiver()
+        try:
+            self.platform = StrictPlatform(self.config(self.callbacks.url))
+        except BaseException:
+            self.callbacks.stop()
+            raise
+
+    def tearDown(self):
+        try:
+            self.platform.assert_alive()
+        finally:
+            try:
+                self.platform.stop()
+            finally:
+                self.callbacks.stop()
+
+
 # ---------------------------------------------------------------------------- chat set-up
 
 class Chat:
@@ -416,6 +458,7 @@ class Chat:
             and embedded(e).get("operationId") == self.op, what=f"invitation {self.op}")
         self.invitation = embedded(e)
         self.meeting = self.messaging = self.bridge = self.visitor_messaging = None
+        self.agent_invitations = {}  # agent uri -> the agent's onlineMeetingInvitation
 
     def start_meeting(self, callback_url=None):
         body = {"subject": "helpcustomermeeting", "operationId": self.op + "-meeting"}
@@ -455,6 +498,7 @@ class Chat:
         self.sa.post(link(self.meeting, "ms:rtc:saas:addParticipant"), {"operationId": op, "to": agent.uri},
                      expect=(201,))
         inv = embedded(agent.events.wait_for("onlineMeetingInvitation", "started"))
+        self.agent_invitations[agent.uri] = inv
         r = agent.call("POST", link(inv, "accept"))
         assert r.status == 204, r
         msg = embedded(agent.events.wait_for("messaging", "updated"))

@@ -36,12 +36,26 @@ void PlatformApi::handle(net::Request&& req, net::Responder respond) {
             return respond(preflight_response(cors));
         }
     }
-    if (cors.empty()) return router_.dispatch(req, respond);
-    net::Responder wrapped = [respond = std::move(respond), cors](net::Response res) {
-        add_cors(res, cors);
-        respond(std::move(res));
+    net::Responder reply = std::move(respond);
+    if (!cors.empty())
+        reply = [respond = std::move(reply), cors](net::Response res) {
+            add_cors(res, cors);
+            respond(std::move(res));
+        };
+    if (req.method == "GET" || req.method == "OPTIONS") return router_.dispatch(req, reply);
+
+    // Writes: refused while the store cannot write; otherwise answered only once durable.
+    if (!platform_.store_healthy())
+        return reply(error_response({503, "ServiceUnavailable", "StoreUnavailable",
+                                     "the platform cannot store changes right now; retry later"}));
+    net::Responder durable = [this, reply = std::move(reply)](net::Response res) {
+        platform_.when_durable([reply, res = std::move(res)](bool ok) mutable {
+            if (ok) return reply(std::move(res));
+            reply(error_response({503, "ServiceUnavailable", "StoreUnavailable",
+                                  "the change could not be stored; retry later"}));
+        });
     };
-    router_.dispatch(req, wrapped);
+    router_.dispatch(req, durable);
 }
 
 std::string PlatformApi::anonymous_cors_origin(const net::Request& req, std::string_view origin) {
@@ -132,6 +146,7 @@ struct PlatformApi::Parked {
     net::Responder respond;
     net::TimerPtr timer;
     EventStream::WaiterId waiter = 0;
+    std::uint64_t ack = 0;
     bool done = false;
 };
 
@@ -161,7 +176,7 @@ void PlatformApi::serve_events(const net::Request& req, std::string events_href,
     }
     if (ack < stream->first_position())
         return respond(error_response({410, "Gone", "EventsCompacted", "those events are no longer kept"}));
-    if (ack > stream->next_position())
+    if (ack > stream->visible_end())
         return respond(error_response(bad_request("InvalidParameter", "'ack' is beyond the end of the channel")));
 
     auto render = [events_href, baseuri](const EventStream& s, std::uint64_t from) {
@@ -186,10 +201,11 @@ void PlatformApi::serve_events(const net::Request& req, std::string events_href,
         stream->remove_waiter(oldest->waiter);
         oldest->timer.reset();
         oldest->done = true;
-        oldest->respond(render(*stream, stream->next_position()));
+        oldest->respond(render(*stream, oldest->ack));  // whatever is there, else empty
     }
     auto parked = std::make_shared<Parked>();
     parked->respond = std::move(respond);
+    parked->ack = ack;
     auto finish = [this, stream, render, ack, find](const std::shared_ptr<Parked>& p, bool woken) {
         if (p->done) return;
         p->done = true;

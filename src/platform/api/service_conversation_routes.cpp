@@ -98,6 +98,40 @@ void PlatformApi::add_service_conversation_routes() {
         });
     });
 
+    // carebridge extension: the transcript of a meeting, kept after it ends (retention), and
+    // deletable on request (privacy).
+    auto with_transcript = [this](net::Request& req, const Params& p, net::Responder& respond, auto&& then) {
+        CB_TRY(app, service_app(req, p[0]));
+        CB_TRY(ep, endpoint_of(req, *app));
+        const auto* info = platform_.transcript_info(p[1]);
+        if (!info || info->trusted_app_id != app->config.id) return respond(error_response(not_found("no such transcript")));
+        then(View::service(app->config.id, ep), *info);
+    };
+    router_.add("GET", C + "/transcript", [this, with_transcript](net::Request& req, const Params& p, net::Responder& respond) {
+        with_transcript(req, p, respond, [&](const View& v, const Platform::TranscriptInfo& info) {
+            json::array messages;
+            for (const auto& m : platform_.transcript_messages(info.meeting_id))
+                messages.push_back(json::object{{"number", m.number}, {"timeStamp", iso8601(m.time)},
+                                                {"from", json::object{{"uri", m.sender_uri}, {"name", m.sender_name}}},
+                                                {"contentType", m.content_type}, {"text", m.text}});
+            json::object links, o;
+            add_link(links, "self", v.href(conversation_path(info.meeting_id) + "/transcript"));
+            o["subject"] = info.subject;
+            o["created"] = iso8601(info.created);
+            if (info.ended) o["ended"] = iso8601(info.ended);
+            o["messages"] = std::move(messages);
+            o["_links"] = std::move(links);
+            o["rel"] = v.rel("transcript");
+            respond(json_response(200, o));
+        });
+    });
+    router_.add("DELETE", C + "/transcript", [this, with_transcript](net::Request& req, const Params& p, net::Responder& respond) {
+        with_transcript(req, p, respond, [&](const View&, const Platform::TranscriptInfo& info) {
+            platform_.delete_transcript(std::string(info.meeting_id));
+            respond(empty_response(204));
+        });
+    });
+
     // Steps 10-11: the conversation bridge and its bridged participants.
     auto with_bridge = [with_conv, meeting_only](net::Request& req, const Params& p, net::Responder& respond, auto&& then) {
         with_conv(req, p, respond, [&](const View& v, Conversation& c) {

@@ -1,5 +1,7 @@
 // The UCWA side, for visitors (/ucwa/psanon/v1, anonymous token) and agents (/ucwa/v1, user
 // token): the application, its event channel, invitations, and messaging (steps 5-6, 13-20).
+#include <charconv>
+
 #include <boost/json.hpp>
 
 #include "platform/api/http_util.hpp"
@@ -91,6 +93,12 @@ void PlatformApi::add_ucwa_routes(Side side) {
     // Step 13 and every later event: the long-poll channel.
     router_.add("GET", A + "/{}/events", [this, with_app](net::Request& req, const Params& p, net::Responder& respond) {
         with_app(req, p, respond, [&](UcwaApp& app, const View& v) {
+            // The client holds everything before the ack it asks for (compaction bound).
+            if (auto a = req.query_param("ack")) {
+                std::uint64_t ack = 0;
+                auto [ptr, ec] = std::from_chars(a->data(), a->data() + a->size(), ack);
+                if (ec == std::errc{} && ack <= app.events.visible_end()) app.acked = std::max(app.acked, ack);
+            }
             const std::string id = app.id;
             serve_events(req, v.href("/events"), [this, id]() -> EventStream* {
                 UcwaApp* a = platform_.ucwa_app(id);

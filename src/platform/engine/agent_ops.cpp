@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "platform/engine/engine_impl.hpp"
+#include "platform/engine/persistence.hpp"
 
 namespace carebridge::platform {
 
@@ -18,17 +19,24 @@ UcwaApp& Platform::create_agent_app(const app::AgentConfig& agent, const std::st
     auto app = std::make_unique<UcwaApp>();
     app->id = impl_->new_id();
     app->kind = UcwaKind::agent;
+    app->events = EventStream(persist::ucwa_stream(app->id));
     app->display_name = agent.display_name;
     app->uri = agent.uri;
     app->owner = agent.uri;
     app->endpoint_id = endpoint_id;
     UcwaApp& ref = *app;
+    FlushOnExit flush{*impl_};
+    impl_->touch(ref);
     impl_->ucwa_apps.emplace(app->id, std::move(app));
     created = true;
     return ref;
 }
 
-void Platform::set_available(UcwaApp& agent, bool available) { agent.available = available; }
+void Platform::set_available(UcwaApp& agent, bool available) {
+    FlushOnExit flush{*impl_};
+    agent.available = available;
+    impl_->touch(agent);
+}
 
 Result<ParticipantInvitation*> Platform::add_participant(Conversation& m, const std::string& to,
                                                          const std::string& operation_id) {
@@ -43,6 +51,7 @@ Result<ParticipantInvitation*> Platform::add_participant(Conversation& m, const 
     inv.operation_id = operation_id;
     inv.created = now_ms();
     impl_->participant_invitations.emplace(inv.id, std::move(owned));
+    impl_->touch(inv);
 
     const View v = impl_->service_view(m);
     impl_->to_service(m, "", Ev(v, "participantInvitation",
@@ -60,23 +69,28 @@ Result<ParticipantInvitation*> Platform::add_participant(Conversation& m, const 
         return &inv;
     }
     inv.agent_app_id = target->id;
+    impl_->touch(inv);
     const View av = View::agent(target->id);
     impl_->to_ucwa(*target, "", Ev(av, "onlineMeetingInvitation",
                                    av.href("/communication/onlineMeetingInvitations/" + inv.id), "started")
                                     .embed(render_agent_invitation(av, inv, m, m.impersonated_name)));
-    const std::string inv_id = inv.id;
-    impl_->timers["pinv:" + inv.id] = scheduler_.after(
-        std::chrono::seconds(config_.invitation_timeout), [this, inv_id] {
-            FlushOnExit flush{*impl_};
-            ParticipantInvitation* i = participant_invitation(inv_id);
-            if (i && i->state == InvitationState::connecting)
-                impl_->fail_participant_invitation(*i, {408, "Timeout", "NoAnswer", "the agent did not answer"});
-        });
+    impl_->arm_participant_invitation_timeout(inv.id, inv.created + config_.invitation_timeout * 1000);
     return &inv;
+}
+
+void Platform::Impl::arm_participant_invitation_timeout(const std::string& inv_id, Millis due) {
+    const auto delay = std::max<Millis>(0, due - self.now_ms());
+    timers["pinv:" + inv_id] = self.scheduler_.after(std::chrono::milliseconds(delay), [this, inv_id] {
+        FlushOnExit flush{*this};
+        ParticipantInvitation* i = self.participant_invitation(inv_id);
+        if (i && i->state == InvitationState::connecting)
+            fail_participant_invitation(*i, {408, "Timeout", "NoAnswer", "the agent did not answer"});
+    });
 }
 
 void Platform::Impl::fail_participant_invitation(ParticipantInvitation& inv, const Error& reason) {
     inv.state = InvitationState::failed;
+    touch(inv);
     timers.erase("pinv:" + inv.id);
     Conversation* m = self.conversation(inv.meeting_id);
     if (!m) return;
@@ -103,6 +117,7 @@ Status Platform::accept_invitation(UcwaApp& agent, ParticipantInvitation& inv) {
     if (m->participant(agent.uri)) return conflict("AlreadyExists", "already in the meeting");
     impl_->timers.erase("pinv:" + inv.id);
     inv.state = InvitationState::connected;
+    impl_->touch(inv);
     m->participants.push_back({agent.uri, agent.display_name, agent.id, false});
     agent.conversations.push_back(m->id);
 
@@ -243,6 +258,9 @@ void Platform::delete_ucwa_app(UcwaApp& app) {
     if (it == impl_->ucwa_apps.end()) return;
     auto owned = std::move(it->second);
     impl_->ucwa_apps.erase(it);
+    FlushOnExit flush{*impl_};
+    impl_->touch(*owned);
+    impl_->extra.dropped_streams.push_back(owned->events.name());
     if (owned->kind == UcwaKind::visitor) impl_->visitor_by_token.erase(owned->owner);
     impl_->dirty.erase(&owned->events);
     owned->events.wake();  // parked polls find the application gone

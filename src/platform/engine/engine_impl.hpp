@@ -1,11 +1,13 @@
 #pragma once
 // Private state of the engine and the helpers every operation uses to emit events.
+#include <deque>
 #include <set>
 #include <unordered_map>
 
 #include <boost/json.hpp>
 
 #include "platform/engine/platform.hpp"
+#include "store/store.hpp"
 
 namespace carebridge::platform {
 
@@ -41,12 +43,50 @@ struct Platform::Impl {
     std::unordered_map<std::string, std::string> meeting_by_uri;           // -> meeting id
     std::unordered_map<std::string, std::unique_ptr<ParticipantInvitation>> participant_invitations;
     std::unordered_map<std::string, net::TimerPtr> timers;  // invitation / typing timeouts
-    std::set<EventStream*> dirty;  // streams to wake when the operation ends
+    std::map<std::string, TranscriptInfo> transcripts;      // by meeting id
+    std::map<std::string, std::vector<Message>> memory_transcripts;  // ended ones, no store
+    void save_transcript_info(const TranscriptInfo& t);
+    void arm_invitation_timeout(const std::string& chat_id, Millis due);
+    void arm_participant_invitation_timeout(const std::string& inv_id, Millis due);
+
+    // --- what the current operation changed, saved and published by flush() ---
+    store::Store* store = nullptr;            // null: in memory only
+    std::set<EventStream*> dirty;             // streams with new events
+    std::set<std::string> dirty_apps, dirty_conversations, dirty_invitations;  // ids (gone: erase)
+    store::Batch extra;                       // transcript records, erases, truncations
+    struct PendingCallback {
+        std::string app_id, queue, url;
+        std::uint64_t position = 0;
+    };
+    std::vector<PendingCallback> pending_callbacks;
+
+    // --- batches handed to the store, published in order once durable ---
+    struct InFlight {
+        std::uint64_t ticket = 0;
+        store::Batch batch;  // kept to retry after a failure
+        std::vector<std::pair<std::string, std::uint64_t>> publish;  // stream name -> end
+        std::vector<PendingCallback> callbacks;
+        std::vector<std::function<void(bool)>> waiters;
+        bool done = false;
+        int attempts = 0;
+    };
+    std::deque<InFlight> in_flight;
+    std::uint64_t next_ticket = 1;
+    bool healthy = true;
+    net::TimerPtr retry_timer;
 
     // Emitters. `conversation_id` empty: the sender is "communication".
     void to_ucwa(UcwaApp& app, const std::string& conversation_id, Ev ev);
     void to_service(const Conversation& queue_conv, const std::string& conversation_id, Ev ev);
+    void touch(const Conversation& c) { dirty_conversations.insert(c.id); }
+    void touch(const UcwaApp& a) { dirty_apps.insert(a.id); }
+    void touch(const ParticipantInvitation& i) { dirty_invitations.insert(i.id); }
     void flush();
+    store::Batch collect();
+    void submit(InFlight& f);
+    void on_committed(std::uint64_t ticket, const std::string& error);
+    void publish_ready();
+    EventStream* stream_by_name(const std::string& name);
 
     View service_view(const Conversation& c) const { return View::service(c.trusted_app_id, c.endpoint); }
     std::string new_id() const;

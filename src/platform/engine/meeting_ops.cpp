@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "platform/engine/engine_impl.hpp"
+#include "platform/engine/persistence.hpp"
 
 namespace carebridge::platform {
 
@@ -38,6 +39,9 @@ Result<Conversation*> Platform::start_adhoc_meeting(TrustedApp& app, const std::
     impl_->conversations.emplace(m.id, std::move(owned));
     impl_->meeting_by_invitation[m.meeting_invitation_id] = m.id;
     impl_->meeting_by_uri[m.online_meeting_uri] = m.id;
+    auto& t = impl_->transcripts[m.id];
+    t = {m.id, app.config.id, subject, m.created, 0};
+    impl_->save_transcript_info(t);
 
     const View v = impl_->service_view(m);
     const std::string inv_href = v.href("/communication/onlineMeetingInvitations/" +
@@ -202,8 +206,20 @@ Status Platform::terminate_meeting(Conversation& m) {
     }
     const View v = impl_->service_view(*meeting);
     impl_->to_service(*meeting, "", Ev(v, "conversation", v.href(conversation_path(meeting_id)), "deleted"));
-    for (auto it = impl_->participant_invitations.begin(); it != impl_->participant_invitations.end();)
-        it = it->second->meeting_id == meeting_id ? impl_->participant_invitations.erase(it) : ++it;
+    for (auto it = impl_->participant_invitations.begin(); it != impl_->participant_invitations.end();) {
+        if (it->second->meeting_id != meeting_id) {
+            ++it;
+            continue;
+        }
+        impl_->touch(*it->second);
+        impl_->timers.erase("pinv:" + it->first);
+        it = impl_->participant_invitations.erase(it);
+    }
+    if (auto t = impl_->transcripts.find(meeting_id); t != impl_->transcripts.end()) {
+        t->second.ended = now_ms();
+        impl_->save_transcript_info(t->second);
+        if (!impl_->store) impl_->memory_transcripts[meeting_id] = meeting->transcript;
+    }
     impl_->remove_conversation(meeting_id);
     return Ok{};
 }

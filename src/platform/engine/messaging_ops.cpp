@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "platform/engine/engine_impl.hpp"
+#include "platform/engine/persistence.hpp"
 
 namespace carebridge::platform {
 
@@ -43,6 +44,8 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
     msg.time = now_ms();
     msg.operation_id = std::move(input.operation_id);
     m.transcript.push_back(msg);
+    if (impl_->store)
+        impl_->extra.appends.push_back({persist::transcript_stream(m.id), msg.number, persist::encode(msg)});
 
     const std::string msg_path = messaging_path(m.id) + "/messages/" + std::to_string(msg.number);
     const bool from_visitor = actor.kind == Actor::Kind::visitor;

@@ -2,6 +2,7 @@
 #include "platform/engine/engine_impl.hpp"
 
 #include "platform/auth/jwt.hpp"
+#include "platform/engine/persistence.hpp"
 
 namespace carebridge::platform {
 
@@ -49,8 +50,9 @@ void Platform::Impl::to_ucwa(UcwaApp& app, const std::string& conversation_id, E
     std::string rel = conversation_id.empty() ? "communication" : "conversation";
     std::string href = conversation_id.empty() ? v.href("/communication")
                                                : v.href(conversation_path(conversation_id));
-    app.events.append(std::move(rel), std::move(href), json::serialize(obj));
+    app.events.append(std::move(rel), std::move(href), json::serialize(obj), self.now_ms());
     dirty.insert(&app.events);
+    touch(app);
 }
 
 void Platform::Impl::to_service(const Conversation& queue_conv, const std::string& conversation_id,
@@ -61,15 +63,11 @@ void Platform::Impl::to_service(const Conversation& queue_conv, const std::strin
     std::string rel = v.rel(conversation_id.empty() ? "communication" : "conversation");
     std::string href = conversation_id.empty() ? v.href("/communication")
                                                : v.href(conversation_path(conversation_id));
-    const auto position =
-        app->events.append(std::move(rel), std::move(href), json::serialize(ev.take()));
+    const auto position = app->events.append(std::move(rel), std::move(href),
+                                             json::serialize(ev.take()), self.now_ms());
     dirty.insert(&app->events);
-    self.callbacks_.enqueue(*app, queue_conv.id, self.callback_url(queue_conv), position);
-}
-
-void Platform::Impl::flush() {
-    auto streams = std::exchange(dirty, {});
-    for (auto* s : streams) s->wake();
+    if (self.conversation(queue_conv.id)) touch(queue_conv);
+    pending_callbacks.push_back({app->config.id, queue_conv.id, self.callback_url(queue_conv), position});
 }
 
 std::string Platform::Impl::new_id() const { return auth::random_hex(8); }
@@ -84,6 +82,7 @@ void Platform::Impl::remove_conversation(const std::string& id) {
     auto it = conversations.find(id);
     if (it == conversations.end()) return;
     Conversation& c = *it->second;
+    touch(c);
     chat_by_invitation.erase(c.invitation_id);
     meeting_by_invitation.erase(c.meeting_invitation_id);
     meeting_by_uri.erase(c.online_meeting_uri);
@@ -107,12 +106,14 @@ std::string Platform::Impl::shown_to_visitor(const Conversation& meeting, const 
 }
 
 Platform::Platform(const app::PlatformConfig& config, net::Scheduler& scheduler,
-                   CallbackDispatcher& callbacks)
+                   CallbackDispatcher& callbacks, store::Store* store)
     : config_(config), scheduler_(scheduler), callbacks_(callbacks),
       impl_(std::make_unique<Impl>(*this)) {
+    impl_->store = store;
     for (const auto& a : config.applications) {
         auto app = std::make_unique<TrustedApp>();
         app->config = a;
+        app->events = EventStream(persist::service_stream(a.id));
         impl_->trusted_apps.emplace(a.id, std::move(app));
     }
 }

@@ -16,6 +16,10 @@
 #include "platform/model/entities.hpp"
 #include "platform/views/resources.hpp"
 
+namespace carebridge::store {
+class Store;
+}
+
 namespace carebridge::platform {
 
 // Who performs a messaging operation.
@@ -34,8 +38,33 @@ struct MessageInput {
 
 class Platform {
 public:
+    // With a store, every change is durable before it is acknowledged or published; call
+    // restore() once before serving to load what the store holds.
     Platform(const app::PlatformConfig& config, net::Scheduler& scheduler,
-             CallbackDispatcher& callbacks);
+             CallbackDispatcher& callbacks, store::Store* store = nullptr);
+    void restore();
+
+    // --- durability ---
+    // Calls fn(true) once everything done so far is durable (at once without a store), or
+    // fn(false) if the store failed to write it.
+    void when_durable(std::function<void(bool ok)> fn);
+    bool store_healthy() const;
+    // The callback dispatcher acknowledged events of a queue up to `last`.
+    void on_callback_delivered(const std::string& queue, std::uint64_t last, const std::string& context);
+    // Background housekeeping: compacts read events, deletes expired transcripts.
+    void housekeeping();
+
+    // --- transcripts (kept after the meeting ends, for config.transcript_retention) ---
+    struct TranscriptInfo {
+        std::string meeting_id;
+        std::string trusted_app_id;
+        std::string subject;
+        Millis created = 0;
+        Millis ended = 0;  // 0 while the meeting is live
+    };
+    const TranscriptInfo* transcript_info(const std::string& meeting_id) const;
+    std::vector<Message> transcript_messages(const std::string& meeting_id);
+    void delete_transcript(const std::string& meeting_id);
     ~Platform();
 
     const app::PlatformConfig& config() const { return config_; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "platform/engine/engine_impl.hpp"
+#include "platform/engine/persistence.hpp"
 
 namespace carebridge::platform {
 
@@ -14,6 +15,7 @@ UcwaApp& Platform::create_visitor_app(const auth::AnonGrant& grant,
     auto app = std::make_unique<UcwaApp>();
     app->id = impl_->new_id();
     app->kind = UcwaKind::visitor;
+    app->events = EventStream(persist::ucwa_stream(app->id));
     app->display_name = display_name;
     app->uri = "sip:anonymous-" + app->id + "@anonymous.invalid";
     app->owner = grant.token_id;
@@ -21,6 +23,8 @@ UcwaApp& Platform::create_visitor_app(const auth::AnonGrant& grant,
     app->trusted_endpoint = grant.endpoint;
     app->allowed_origins = grant.origins;
     UcwaApp& ref = *app;
+    FlushOnExit flush{*impl_};
+    impl_->touch(ref);
     impl_->visitor_by_token[grant.token_id] = app->id;
     impl_->ucwa_apps.emplace(app->id, std::move(app));
     return ref;
@@ -75,17 +79,19 @@ Result<Conversation*> Platform::start_messaging(UcwaApp& visitor, const std::str
                          "started")
                           .embed(render_incoming_invitation(sv, chat, &visitor, *app)));
 
-    const std::string chat_id = chat.id;
-    impl_->timers["inv:" + chat.id] = scheduler_.after(
-        std::chrono::seconds(config_.invitation_timeout), [this, chat_id] {
-            FlushOnExit flush{*impl_};
-            Conversation* c = conversation(chat_id);
-            if (!c || c->invitation_state != InvitationState::connecting) return;
-            const Error reason{408, "Timeout", "NoAnswer",
-                               "the service application did not answer in time"};
-            impl_->close_chat(*c, &reason);
-        });
+    impl_->arm_invitation_timeout(chat.id, chat.created + config_.invitation_timeout * 1000);
     return &chat;
+}
+
+void Platform::Impl::arm_invitation_timeout(const std::string& chat_id, Millis due) {
+    const auto delay = std::max<Millis>(0, due - self.now_ms());
+    timers["inv:" + chat_id] = self.scheduler_.after(std::chrono::milliseconds(delay), [this, chat_id] {
+        FlushOnExit flush{*this};
+        Conversation* c = self.conversation(chat_id);
+        if (!c || c->invitation_state != InvitationState::connecting) return;
+        const Error reason{408, "Timeout", "NoAnswer", "the service application did not answer in time"};
+        close_chat(*c, &reason);
+    });
 }
 
 void Platform::Impl::close_chat(Conversation& chat, const Error* failure) {

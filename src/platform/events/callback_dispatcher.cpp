@@ -44,6 +44,18 @@ void CallbackDispatcher::forget(const std::string& key) {
     else it->second.forgotten = true;
 }
 
+void CallbackDispatcher::set_context(const std::string& key, std::string context) {
+    queues_[key].context = std::move(context);
+}
+
+std::uint64_t CallbackDispatcher::first_pending(const TrustedApp& app) const {
+    std::uint64_t first = UINT64_MAX;
+    for (const auto& [key, q] : queues_)
+        for (const auto& j : q.jobs)
+            if (j.app == &app) first = std::min(first, j.first);
+    return first;
+}
+
 std::size_t CallbackDispatcher::pending() const {
     std::size_t n = 0;
     for (const auto& [key, q] : queues_)
@@ -99,7 +111,10 @@ void CallbackDispatcher::on_result(const std::string& key, net::ClientResult res
         if (!ec && answer.is_object())
             if (auto* ctx = answer.as_object().if_contains("CallbackContext"); ctx && ctx->is_string())
                 q.context = std::string(ctx->as_string());
+        const std::uint64_t last = job.last;
+        const std::string context = q.context;
         q.jobs.pop_front();
+        if (delivered_hook_) delivered_hook_(key, last, context);
         pump(key);
         return;
     }

@@ -38,6 +38,13 @@ public:
                  std::uint64_t position);
     // The conversation ended: drop its queue once drained.
     void forget(const std::string& key);
+    // Restores a queue's CallbackContext (after a restart).
+    void set_context(const std::string& key, std::string context);
+    // Lowest position of app's stream still waiting for delivery (UINT64_MAX: none).
+    std::uint64_t first_pending(const TrustedApp& app) const;
+    // Told after each acknowledged POST: queue, last position delivered, its CallbackContext.
+    using DeliveredHook = std::function<void(const std::string&, std::uint64_t, const std::string&)>;
+    void on_delivered(DeliveredHook hook) { delivered_hook_ = std::move(hook); }
 
     std::size_t pending() const;         // events not yet acknowledged
     std::uint64_t delivered() const { return delivered_; }
@@ -69,6 +76,7 @@ private:
     std::string baseuri_;
     CallbackOptions options_;
     std::map<std::string, Queue> queues_;
+    DeliveredHook delivered_hook_;
     std::uint64_t delivered_ = 0, dropped_ = 0;
 };
 

@@ -1,21 +1,40 @@
 #include "platform/events/event_stream.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace carebridge::platform {
 
 std::uint64_t EventStream::append(std::string sender_rel, std::string sender_href,
-                                  std::string json) {
+                                  std::string json, std::int64_t time) {
     const std::uint64_t position = next_position();
-    events_.push_back({position, std::move(sender_rel), std::move(sender_href), std::move(json)});
+    events_.push_back({position, time, std::move(sender_rel), std::move(sender_href), std::move(json)});
     return position;
+}
+
+void EventStream::publish_through(std::uint64_t position_end) {
+    if (position_end > visible_) visible_ = std::min(position_end, next_position());
+}
+
+void EventStream::restore(StoredEvent e) {
+    if (events_.empty()) first_ = e.position;
+    else if (e.position != next_position()) return;  // a gap cannot be represented; keep order
+    events_.push_back(std::move(e));
+    visible_ = saved_ = next_position();
 }
 
 std::vector<const StoredEvent*> EventStream::read(std::uint64_t from, std::size_t max) const {
     std::vector<const StoredEvent*> out;
     if (from < first_) from = first_;
-    for (std::uint64_t p = from; p < next_position() && out.size() < max; ++p)
+    for (std::uint64_t p = from; p < visible_ && out.size() < max; ++p)
         out.push_back(&events_[p - first_]);
+    return out;
+}
+
+std::vector<const StoredEvent*> EventStream::read_all(std::uint64_t from, std::uint64_t to) const {
+    std::vector<const StoredEvent*> out;
+    if (from < first_) from = first_;
+    for (std::uint64_t p = from; p < to && p < next_position(); ++p) out.push_back(&events_[p - first_]);
     return out;
 }
 
@@ -25,6 +44,8 @@ const StoredEvent* EventStream::at(std::uint64_t position) const {
 }
 
 void EventStream::compact_before(std::uint64_t position) {
+    // Never past what is saved: unsaved events must still reach the store.
+    position = std::min(position, saved_);
     while (first_ < position && !events_.empty()) {
         events_.pop_front();
         ++first_;

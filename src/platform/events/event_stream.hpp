@@ -14,20 +14,38 @@ namespace carebridge::platform {
 
 struct StoredEvent {
     std::uint64_t position = 0;
+    std::int64_t time = 0;    // unix ms when appended (compaction keeps recent events)
     std::string sender_rel;   // the resource that raised it ("communication", "conversation")
     std::string sender_href;
     std::string json;         // the event object, rendered once
 };
 
+// Events become visible to readers only once published (after they are durable); positions
+// are assigned at append.
 class EventStream {
 public:
+    explicit EventStream(std::string name = {}) : name_(std::move(name)) {}
+    const std::string& name() const { return name_; }  // the store's stream name
+
     // Positions start at 1 (UCWA's first `ack`).
-    std::uint64_t append(std::string sender_rel, std::string sender_href, std::string json);
+    std::uint64_t append(std::string sender_rel, std::string sender_href, std::string json,
+                         std::int64_t time = 0);
     std::uint64_t next_position() const { return first_ + events_.size(); }
     std::uint64_t first_position() const { return first_; }
-    bool empty_from(std::uint64_t position) const { return position >= next_position(); }
-    // Events with position in [from, from+max), clipped to what is retained.
+    // Readers see positions below visible_end().
+    std::uint64_t visible_end() const { return visible_; }
+    void publish_through(std::uint64_t position_end);  // makes [.., position_end) visible
+    // Appended but not yet handed to the store.
+    std::uint64_t unsaved_from() const { return saved_; }
+    void mark_saved() { saved_ = next_position(); }
+    // Restores an event read back from the store (positions must be increasing).
+    void restore(StoredEvent e);
+
+    bool empty_from(std::uint64_t position) const { return position >= visible_; }
+    // Visible events with position in [from, from+max), clipped to what is retained.
     std::vector<const StoredEvent*> read(std::uint64_t from, std::size_t max) const;
+    // Every retained event in [from, to), visible or not.
+    std::vector<const StoredEvent*> read_all(std::uint64_t from, std::uint64_t to) const;
     const StoredEvent* at(std::uint64_t position) const;
     // Forget events before position (after every reader has them).
     void compact_before(std::uint64_t position);
@@ -40,7 +58,10 @@ public:
     void wake();
 
 private:
+    std::string name_;
     std::uint64_t first_ = 1;
+    std::uint64_t visible_ = 1;
+    std::uint64_t saved_ = 1;
     std::deque<StoredEvent> events_;
     std::map<WaiterId, std::function<void()>> waiters_;
     WaiterId next_waiter_ = 1;

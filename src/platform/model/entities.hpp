@@ -38,6 +38,7 @@ struct UcwaApp {
     std::string trusted_endpoint;
     std::vector<std::string> allowed_origins;
     bool available = false;    // agent: makeMeAvailable was called
+    std::uint64_t acked = 1;   // highest `ack` the client has asked for: it holds all before
     EventStream events;
     std::vector<std::string> conversations;  // ids of conversations this application sees
 };

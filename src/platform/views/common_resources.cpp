@@ -24,6 +24,8 @@ json::object render_conversation(const View& v, const Conversation& conv, const 
                      v.href("/communication/participantInvitations", "conversationId=" + conv.id));
             if (!conv.bridged_chat_id.empty())
                 add_link(links, v.rel("conversationBridge"), v.href(path + "/conversationBridge"));
+            // carebridge extension: the durable transcript, kept after the meeting ends.
+            add_link(links, v.rel("transcript"), v.href(path + "/transcript"));
         }
     }
     json::object o;

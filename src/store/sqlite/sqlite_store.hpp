@@ -2,6 +2,7 @@
 // The embedded default Store: one SQLite database file in WAL mode, schema created and
 // migrated by versioned migrations at open, and a dedicated writer thread that group-commits
 // every pending batch in one transaction.
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -14,6 +15,10 @@ struct SqliteOptions {
     // NORMAL: survives a process crash (kill -9), not a power loss.
     bool synchronous_full = true;
     std::size_t max_batches_per_transaction = 512;
+    // For tests: PRAGMA max_page_count on the writer connection (0 = SQLite's default, no
+    // practical limit). Past it SQLite fails writes with SQLITE_FULL exactly as on a full
+    // disk, which exercises the real error path; not persistent, a reopen without it lifts it.
+    std::int64_t max_page_count = 0;
 };
 
 // Opens (creating if needed) the database at path. Throws StoreError for a corrupt file, a

@@ -73,6 +73,7 @@ TEST_F(ServerTest, AnswersAGetThroughTheClient) {
     EXPECT_EQ(seen->query_param("x"), "&");
     EXPECT_EQ(seen->header("x-test"), "1");
     EXPECT_EQ(seen->header("user-agent"), "carebridge");
+    EXPECT_EQ(seen->header("host"), "127.0.0.1:" + std::to_string(port));
     EXPECT_EQ(seen->remote_address, "127.0.0.1");
     auto header = [&](std::string_view name) -> std::string {
         for (auto& [k, v] : res.headers)
@@ -191,6 +192,32 @@ TEST_F(ServerTest, HeaderTimeoutClosesTheConnection) {
     auto data = raw("GET / HTTP/1.1\r\nHost: x\r\n");  // header never finished
     EXPECT_EQ(data, "");
     EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
+    ServerOptions options;
+    options.idle_timeout = 100ms;
+    start([](Request&&, Responder respond) { respond(text("once")); }, options);
+    auto begin = std::chrono::steady_clock::now();
+    auto data = raw("GET / HTTP/1.1\r\nHost: x\r\n\r\n");  // keep-alive, then silence
+    EXPECT_EQ(data.rfind("HTTP/1.1 200 OK", 0), 0u) << data;
+    EXPECT_EQ(data.find("Connection: close"), std::string::npos);
+    EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
+}
+
+TEST_F(ServerTest, ExpectContinueGetsAnInterimResponse) {
+    start([](Request&& req, Responder respond) { respond(text(req.body)); });
+    auto data = raw("PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n"
+                    "Connection: close\r\n\r\nhello");
+    EXPECT_EQ(data.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK", 0), 0u) << data;
+    EXPECT_NE(data.find("\r\n\r\nhello"), std::string::npos);
+}
+
+TEST_F(ServerTest, HeadGetsLengthButNoBody) {
+    start([](Request&&, Responder respond) { respond(text("body!")); });
+    auto data = raw("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(data.find("Content-Length: 5\r\n"), std::string::npos) << data;
+    EXPECT_EQ(data.substr(data.size() - 4), "\r\n\r\n");
 }
 
 TEST_F(ServerTest, StartFailsClearlyWhenThePortIsTaken) {

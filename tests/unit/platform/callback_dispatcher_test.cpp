@@ -130,8 +130,9 @@ TEST_F(DispatcherTest, FailingReceiverIsRetriedWithGrowingCappedBackoffThenDeliv
         // Full jitter within [ceiling/2, ceiling], the ceiling doubling up to max_backoff.
         EXPECT_GE(delay.count(), ceilings[attempt] / 2) << "attempt " << attempt;
         EXPECT_LE(delay.count(), ceilings[attempt]) << "attempt " << attempt;
-        if (attempt > 0 && ceilings[attempt] > ceilings[attempt - 1])
+        if (attempt > 0 && ceilings[attempt] > ceilings[attempt - 1]) {
             EXPECT_GE(delay, delays[attempt - 1]) << "backoff shrank at attempt " << attempt;
+        }
         // Not before the delay...
         sched.advance(delay - milliseconds(1));
         EXPECT_EQ(http.count(), attempt + 1) << "retried early";

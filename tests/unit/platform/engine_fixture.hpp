@@ -137,7 +137,9 @@ protected:
         auto inv = platform.add_participant(m, uri, "op-add");
         EXPECT_TRUE(inv.ok());
         EXPECT_TRUE(platform.accept_invitation(a, **inv).ok());
-        if (messaging) EXPECT_TRUE(platform.agent_add_messaging(a, m).ok());
+        if (messaging) {
+            EXPECT_TRUE(platform.agent_add_messaging(a, m).ok());
+        }
         return a;
     }
     // Steps 5-9: a visitor chatting into a meeting the application joined.

@@ -1,0 +1,146 @@
+// Durable before acknowledged: every operation's changes (entity snapshots, new events,
+// transcript messages) go to the store as one batch; its events become visible to long-polls
+// and its callbacks are queued only once the batch is committed, in submission order. HTTP
+// answers to writes wait for the same commit (when_durable).
+#include <iostream>
+
+#include "platform/engine/engine_impl.hpp"
+#include "platform/engine/persistence.hpp"
+
+namespace carebridge::platform {
+
+EventStream* Platform::Impl::stream_by_name(const std::string& name) {
+    if (name.rfind("ucwa:", 0) == 0) {
+        UcwaApp* a = self.ucwa_app(name.substr(5));
+        return a ? &a->events : nullptr;
+    }
+    if (name.rfind("app:", 0) == 0) {
+        TrustedApp* a = self.trusted_app(name.substr(4));
+        return a ? &a->events : nullptr;
+    }
+    return nullptr;
+}
+
+store::Batch Platform::Impl::collect() {
+    store::Batch b = std::exchange(extra, {});
+    // Callback routing of the Service Application's new events goes with them.
+    std::map<std::pair<std::string, std::uint64_t>, const PendingCallback*> routing;
+    for (const auto& c : pending_callbacks) routing[{persist::service_stream(c.app_id), c.position}] = &c;
+    for (EventStream* s : dirty) {
+        for (const StoredEvent* e : s->read_all(s->unsaved_from(), s->next_position())) {
+            auto it = routing.find({s->name(), e->position});
+            b.appends.push_back({s->name(), e->position,
+                                 persist::encode(*e, it == routing.end() ? "" : it->second->queue,
+                                                 it == routing.end() ? "" : it->second->url)});
+        }
+        s->mark_saved();
+    }
+    for (const auto& id : std::exchange(dirty_apps, {})) {
+        if (UcwaApp* a = self.ucwa_app(id)) b.puts.push_back({persist::kUcwaApp, id, persist::encode(*a)});
+        else b.erases.emplace_back(persist::kUcwaApp, id);
+    }
+    for (const auto& id : std::exchange(dirty_conversations, {})) {
+        if (Conversation* c = self.conversation(id)) b.puts.push_back({persist::kConversation, id, persist::encode(*c)});
+        else b.erases.emplace_back(persist::kConversation, id);
+    }
+    for (const auto& id : std::exchange(dirty_invitations, {})) {
+        if (auto* i = self.participant_invitation(id)) b.puts.push_back({persist::kParticipantInvitation, id, persist::encode(*i)});
+        else b.erases.emplace_back(persist::kParticipantInvitation, id);
+    }
+    return b;
+}
+
+void Platform::Impl::flush() {
+    InFlight f;
+    for (EventStream* s : dirty) f.publish.emplace_back(s->name(), s->next_position());
+    f.batch = collect();
+    dirty.clear();
+    f.callbacks = std::exchange(pending_callbacks, {});
+    if (!store || f.batch.empty()) {
+        // Nothing to make durable (or no store): publish at once, behind earlier batches.
+        if (in_flight.empty()) {
+            for (const auto& [name, end] : f.publish)
+                if (EventStream* s = stream_by_name(name)) {
+                    s->publish_through(end);
+                    s->wake();
+                }
+            for (const auto& c : f.callbacks)
+                if (TrustedApp* app = self.trusted_app(c.app_id)) self.callbacks_.enqueue(*app, c.queue, c.url, c.position);
+            return;
+        }
+        f.done = true;
+    }
+    f.ticket = next_ticket++;
+    in_flight.push_back(std::move(f));
+    if (!in_flight.back().done) submit(in_flight.back());
+}
+
+void Platform::Impl::submit(InFlight& f) {
+    ++f.attempts;
+    const std::uint64_t ticket = f.ticket;
+    // The store calls back on its writer thread; hop to ours.
+    store->commit(f.batch, [this, ticket](const std::string& error) {
+        self.scheduler_.post([this, ticket, error] { on_committed(ticket, error); });
+    });
+}
+
+void Platform::Impl::on_committed(std::uint64_t ticket, const std::string& error) {
+    auto it = std::find_if(in_flight.begin(), in_flight.end(), [&](const InFlight& f) { return f.ticket == ticket; });
+    if (it == in_flight.end()) return;
+    if (!error.empty()) {
+        if (healthy)
+            std::cerr << "carebridge: store write failed, answering 503 to writes until it recovers: "
+                      << error << "\n";
+        healthy = false;
+        for (auto& w : std::exchange(it->waiters, {})) w(false);
+        // Keep the batch and retry: memory already holds its effects, the disk must follow.
+        if (!retry_timer)
+            retry_timer = self.scheduler_.after(std::chrono::milliseconds(1000), [this] {
+                retry_timer.reset();
+                for (auto& f : in_flight)
+                    if (!f.done) submit(f);
+            });
+        return;
+    }
+    if (!healthy) std::cerr << "carebridge: store writes recovered\n";
+    healthy = true;
+    it->done = true;
+    for (auto& w : std::exchange(it->waiters, {})) w(true);
+    publish_ready();
+}
+
+void Platform::Impl::publish_ready() {
+    while (!in_flight.empty() && in_flight.front().done) {
+        InFlight f = std::move(in_flight.front());
+        in_flight.pop_front();
+        for (auto& w : f.waiters) w(true);
+        for (const auto& [name, end] : f.publish)
+            if (EventStream* s = stream_by_name(name)) {
+                s->publish_through(end);
+                s->wake();
+            }
+        for (const auto& c : f.callbacks)
+            if (TrustedApp* app = self.trusted_app(c.app_id)) self.callbacks_.enqueue(*app, c.queue, c.url, c.position);
+    }
+}
+
+void Platform::when_durable(std::function<void(bool ok)> fn) {
+    // Batches commit in order, so waiting for the newest one covers this request's writes.
+    for (auto it = impl_->in_flight.rbegin(); it != impl_->in_flight.rend(); ++it)
+        if (!it->done) {
+            it->waiters.push_back(std::move(fn));
+            return;
+        }
+    fn(true);
+}
+
+bool Platform::store_healthy() const { return impl_->healthy; }
+
+void Platform::on_callback_delivered(const std::string& queue, std::uint64_t last, const std::string& context) {
+    if (!impl_->store) return;
+    boost::json::object o{{"delivered", last}, {"context", context}};
+    impl_->extra.puts.push_back({persist::kCallbackQueue, queue, boost::json::serialize(o)});
+    impl_->flush();
+}
+
+}  // namespace carebridge::platform

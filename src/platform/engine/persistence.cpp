@@ -1,0 +1,207 @@
+#include "platform/engine/persistence.hpp"
+
+#include <boost/json.hpp>
+
+namespace carebridge::platform::persist {
+
+namespace {
+std::string str(const json::object& o, const char* k) {
+    auto* v = o.if_contains(k);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+std::int64_t num(const json::object& o, const char* k) {
+    auto* v = o.if_contains(k);
+    if (!v) return 0;
+    if (v->is_int64()) return v->as_int64();
+    if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
+    return 0;
+}
+bool flag(const json::object& o, const char* k) {
+    auto* v = o.if_contains(k);
+    return v && v->is_bool() && v->as_bool();
+}
+json::array strings(const std::vector<std::string>& xs) {
+    json::array a;
+    for (const auto& x : xs) a.emplace_back(x);
+    return a;
+}
+std::vector<std::string> strings(const json::object& o, const char* k) {
+    std::vector<std::string> out;
+    if (auto* v = o.if_contains(k); v && v->is_array())
+        for (const auto& x : v->as_array())
+            if (x.is_string()) out.emplace_back(x.as_string());
+    return out;
+}
+std::optional<json::object> parse(std::string_view data) {
+    boost::system::error_code ec;
+    auto v = json::parse(data, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    return std::move(v.as_object());
+}
+}  // namespace
+
+std::string encode(const UcwaApp& a) {
+    json::object o{{"id", a.id}, {"kind", a.kind == UcwaKind::agent ? "agent" : "visitor"},
+                   {"name", a.display_name}, {"uri", a.uri}, {"owner", a.owner},
+                   {"endpointId", a.endpoint_id}, {"app", a.trusted_app_id},
+                   {"endpoint", a.trusted_endpoint}, {"origins", strings(a.allowed_origins)},
+                   {"available", a.available}, {"conversations", strings(a.conversations)},
+                   {"acked", a.acked}};
+    return json::serialize(o);
+}
+
+std::optional<UcwaApp> decode_ucwa_app(std::string_view data) {
+    auto o = parse(data);
+    if (!o) return std::nullopt;
+    UcwaApp a;
+    a.id = str(*o, "id");
+    a.kind = str(*o, "kind") == "agent" ? UcwaKind::agent : UcwaKind::visitor;
+    a.display_name = str(*o, "name");
+    a.uri = str(*o, "uri");
+    a.owner = str(*o, "owner");
+    a.endpoint_id = str(*o, "endpointId");
+    a.trusted_app_id = str(*o, "app");
+    a.trusted_endpoint = str(*o, "endpoint");
+    a.allowed_origins = strings(*o, "origins");
+    a.available = flag(*o, "available");
+    a.conversations = strings(*o, "conversations");
+    a.acked = static_cast<std::uint64_t>(num(*o, "acked"));
+    return a;
+}
+
+std::string encode(const Conversation& c) {
+    json::array participants;
+    for (const auto& p : c.participants)
+        participants.push_back(json::object{{"uri", p.uri}, {"name", p.name}, {"app", p.ucwa_app_id},
+                                            {"messaging", p.messaging}});
+    json::array bridged;
+    for (const auto& b : c.bridged_participants)
+        bridged.push_back(json::object{{"id", b.id}, {"name", b.display_name}, {"uri", b.uri},
+                                       {"filter", b.filter_enabled}});
+    json::object o{
+        {"id", c.id}, {"kind", c.kind == ConversationKind::meeting ? "meeting" : "chat"},
+        {"app", c.trusted_app_id}, {"endpoint", c.endpoint}, {"subject", c.subject},
+        {"operationId", c.operation_id}, {"callbackUrl", c.callback_url}, {"created", c.created},
+        {"nextMessage", c.next_message}, {"visitorApp", c.visitor_app_id},
+        {"invitation", c.invitation_id}, {"invitationState", static_cast<int>(c.invitation_state)},
+        {"invitationOperationId", c.invitation_operation_id}, {"to", c.to},
+        {"customContent", c.custom_content}, {"meeting", c.meeting_id},
+        {"onlineMeetingId", c.online_meeting_id}, {"onlineMeetingUri", c.online_meeting_uri},
+        {"meetingInvitation", c.meeting_invitation_id}, {"appMessaging", c.app_messaging},
+        {"appMessagingInvitation", c.app_messaging_invitation_id},
+        {"appMessagingOperationId", c.app_messaging_operation_id},
+        {"participants", std::move(participants)}, {"bridgedChat", c.bridged_chat_id},
+        {"impersonatedName", c.impersonated_name}, {"bridged", std::move(bridged)},
+        {"nextBridged", c.next_bridged_participant}};
+    return json::serialize(o);
+}
+
+std::optional<Conversation> decode_conversation(std::string_view data) {
+    auto o = parse(data);
+    if (!o) return std::nullopt;
+    Conversation c;
+    c.id = str(*o, "id");
+    c.kind = str(*o, "kind") == "meeting" ? ConversationKind::meeting : ConversationKind::visitor_chat;
+    c.trusted_app_id = str(*o, "app");
+    c.endpoint = str(*o, "endpoint");
+    c.subject = str(*o, "subject");
+    c.operation_id = str(*o, "operationId");
+    c.callback_url = str(*o, "callbackUrl");
+    c.created = num(*o, "created");
+    c.next_message = static_cast<std::uint64_t>(num(*o, "nextMessage"));
+    c.visitor_app_id = str(*o, "visitorApp");
+    c.invitation_id = str(*o, "invitation");
+    c.invitation_state = static_cast<InvitationState>(num(*o, "invitationState"));
+    c.invitation_operation_id = str(*o, "invitationOperationId");
+    c.to = str(*o, "to");
+    c.custom_content = str(*o, "customContent");
+    c.meeting_id = str(*o, "meeting");
+    c.online_meeting_id = str(*o, "onlineMeetingId");
+    c.online_meeting_uri = str(*o, "onlineMeetingUri");
+    c.meeting_invitation_id = str(*o, "meetingInvitation");
+    c.app_messaging = flag(*o, "appMessaging");
+    c.app_messaging_invitation_id = str(*o, "appMessagingInvitation");
+    c.app_messaging_operation_id = str(*o, "appMessagingOperationId");
+    if (auto* ps = o->if_contains("participants"); ps && ps->is_array())
+        for (const auto& p : ps->as_array())
+            if (p.is_object())
+                c.participants.push_back({str(p.as_object(), "uri"), str(p.as_object(), "name"),
+                                          str(p.as_object(), "app"), flag(p.as_object(), "messaging")});
+    c.bridged_chat_id = str(*o, "bridgedChat");
+    c.impersonated_name = str(*o, "impersonatedName");
+    if (auto* bs = o->if_contains("bridged"); bs && bs->is_array())
+        for (const auto& b : bs->as_array())
+            if (b.is_object())
+                c.bridged_participants.push_back({str(b.as_object(), "id"), str(b.as_object(), "name"),
+                                                  str(b.as_object(), "uri"), flag(b.as_object(), "filter")});
+    c.next_bridged_participant = static_cast<std::uint64_t>(num(*o, "nextBridged"));
+    return c;
+}
+
+std::string encode(const ParticipantInvitation& i) {
+    json::object o{{"id", i.id}, {"meeting", i.meeting_id}, {"app", i.trusted_app_id},
+                   {"to", i.to}, {"agentApp", i.agent_app_id}, {"operationId", i.operation_id},
+                   {"state", static_cast<int>(i.state)}, {"created", i.created}};
+    return json::serialize(o);
+}
+
+std::optional<ParticipantInvitation> decode_participant_invitation(std::string_view data) {
+    auto o = parse(data);
+    if (!o) return std::nullopt;
+    ParticipantInvitation i;
+    i.id = str(*o, "id");
+    i.meeting_id = str(*o, "meeting");
+    i.trusted_app_id = str(*o, "app");
+    i.to = str(*o, "to");
+    i.agent_app_id = str(*o, "agentApp");
+    i.operation_id = str(*o, "operationId");
+    i.state = static_cast<InvitationState>(num(*o, "state"));
+    i.created = num(*o, "created");
+    return i;
+}
+
+std::string encode(const Message& m) {
+    json::object o{{"number", m.number}, {"uri", m.sender_uri}, {"name", m.sender_name},
+                   {"type", m.content_type}, {"text", m.text}, {"time", m.time},
+                   {"operationId", m.operation_id}};
+    return json::serialize(o);
+}
+
+std::optional<Message> decode_message(std::string_view data) {
+    auto o = parse(data);
+    if (!o) return std::nullopt;
+    Message m;
+    m.number = static_cast<std::uint64_t>(num(*o, "number"));
+    m.sender_uri = str(*o, "uri");
+    m.sender_name = str(*o, "name");
+    m.content_type = str(*o, "type");
+    m.text = str(*o, "text");
+    m.time = num(*o, "time");
+    m.operation_id = str(*o, "operationId");
+    return m;
+}
+
+std::string encode(const StoredEvent& e, const std::string& queue, const std::string& url) {
+    json::object o{{"rel", e.sender_rel}, {"href", e.sender_href}, {"event", e.json}, {"time", e.time}};
+    if (!queue.empty()) {
+        o["queue"] = queue;
+        o["url"] = url;
+    }
+    return json::serialize(o);
+}
+
+std::optional<EventRecord> decode_event(std::uint64_t position, std::string_view data) {
+    auto o = parse(data);
+    if (!o) return std::nullopt;
+    EventRecord r;
+    r.event.position = position;
+    r.event.time = num(*o, "time");
+    r.event.sender_rel = str(*o, "rel");
+    r.event.sender_href = str(*o, "href");
+    r.event.json = str(*o, "event");
+    r.queue = str(*o, "queue");
+    r.url = str(*o, "url");
+    return r;
+}
+
+}  // namespace carebridge::platform::persist

@@ -1,0 +1,176 @@
+// Start-up from the store (every live chat comes back: applications, conversations, event
+// streams with their positions, unacknowledged callbacks), transcripts kept after a meeting
+// ends, and housekeeping (compaction of read events, expiry of old transcripts).
+#include <iostream>
+
+#include <boost/json.hpp>
+
+#include "platform/engine/engine_impl.hpp"
+#include "platform/engine/persistence.hpp"
+
+namespace carebridge::platform {
+
+namespace {
+constexpr std::size_t kChunk = 4096;
+
+std::uint64_t json_u64(const boost::json::object& o, const char* k) {
+    auto* v = o.if_contains(k);
+    if (v && v->is_uint64()) return v->as_uint64();
+    if (v && v->is_int64()) return static_cast<std::uint64_t>(std::max<std::int64_t>(0, v->as_int64()));
+    return 0;
+}
+}  // namespace
+
+void Platform::Impl::save_transcript_info(const TranscriptInfo& t) {
+    if (!store) return;
+    boost::json::object o{{"meeting", t.meeting_id}, {"app", t.trusted_app_id}, {"subject", t.subject},
+                          {"created", t.created}, {"ended", t.ended}};
+    extra.puts.push_back({persist::kTranscript, t.meeting_id, boost::json::serialize(o)});
+}
+
+void Platform::restore() {
+    if (!impl_->store) return;
+    store::Store& st = *impl_->store;
+    for (const auto& s : st.load(persist::kUcwaApp))
+        if (auto a = persist::decode_ucwa_app(s.data)) {
+            auto app = std::make_unique<UcwaApp>(std::move(*a));
+            app->events = EventStream(persist::ucwa_stream(app->id));
+            if (app->kind == UcwaKind::visitor) impl_->visitor_by_token[app->owner] = app->id;
+            impl_->ucwa_apps.emplace(app->id, std::move(app));
+        }
+    for (const auto& s : st.load(persist::kConversation))
+        if (auto c = persist::decode_conversation(s.data)) {
+            auto conv = std::make_unique<Conversation>(std::move(*c));
+            if (!conv->invitation_id.empty()) impl_->chat_by_invitation[conv->invitation_id] = conv->id;
+            if (!conv->meeting_invitation_id.empty()) impl_->meeting_by_invitation[conv->meeting_invitation_id] = conv->id;
+            if (!conv->online_meeting_uri.empty()) impl_->meeting_by_uri[conv->online_meeting_uri] = conv->id;
+            impl_->conversations.emplace(conv->id, std::move(conv));
+        }
+    for (const auto& s : st.load(persist::kParticipantInvitation))
+        if (auto i = persist::decode_participant_invitation(s.data))
+            impl_->participant_invitations.emplace(i->id, std::make_unique<ParticipantInvitation>(std::move(*i)));
+    for (const auto& s : st.load(persist::kTranscript)) {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(s.data, ec);
+        if (ec || !v.is_object()) continue;
+        const auto& o = v.as_object();
+        TranscriptInfo t{s.key, std::string(o.at("app").as_string()), std::string(o.at("subject").as_string()),
+                         o.at("created").to_number<Millis>(), o.at("ended").to_number<Millis>()};
+        impl_->transcripts[s.key] = t;
+    }
+
+    // Which callbacks each queue has delivered, and its CallbackContext.
+    std::map<std::string, std::uint64_t> delivered;
+    for (const auto& s : st.load(persist::kCallbackQueue)) {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(s.data, ec);
+        if (ec || !v.is_object()) continue;
+        delivered[s.key] = json_u64(v.as_object(), "delivered");
+        if (auto* ctx = v.as_object().if_contains("context"); ctx && ctx->is_string() && !ctx->as_string().empty())
+            callbacks_.set_context(s.key, std::string(ctx->as_string()));
+    }
+
+    // Event streams, with their positions: clients resume with the `next` they hold.
+    for (const auto& [name, last] : st.streams()) {
+        EventStream* stream = impl_->stream_by_name(name);
+        if (name.rfind("transcript:", 0) == 0) {
+            Conversation* m = conversation(name.substr(11));
+            if (!m) continue;
+            for (std::uint64_t from = 1; from <= last;) {
+                auto records = st.read(name, from, kChunk);
+                if (records.empty()) break;
+                for (const auto& r : records)
+                    if (auto msg = persist::decode_message(r.data)) m->transcript.push_back(std::move(*msg));
+                from = records.back().position + 1;
+            }
+            continue;
+        }
+        if (!stream) continue;
+        TrustedApp* app = name.rfind("app:", 0) == 0 ? trusted_app(name.substr(4)) : nullptr;
+        for (std::uint64_t from = 0; from <= last;) {
+            auto records = st.read(name, from, kChunk);
+            if (records.empty()) break;
+            for (const auto& r : records) {
+                auto rec = persist::decode_event(r.position, r.data);
+                if (!rec) continue;
+                stream->restore(std::move(rec->event));
+                // Callbacks the Service Application has not acknowledged go out again, in
+                // order, with the same positions (their ids).
+                if (app && !rec->queue.empty() && r.position > delivered[rec->queue])
+                    callbacks_.enqueue(*app, rec->queue, rec->url, r.position);
+            }
+            from = records.back().position + 1;
+        }
+    }
+
+    // Timers of pending invitations resume with what is left of their time.
+    for (auto& [id, c] : impl_->conversations)
+        if (c->kind == ConversationKind::visitor_chat && c->invitation_state == InvitationState::connecting)
+            impl_->arm_invitation_timeout(id, c->created + config_.invitation_timeout * 1000);
+    for (auto& [id, i] : impl_->participant_invitations)
+        if (i->state == InvitationState::connecting)
+            impl_->arm_participant_invitation_timeout(id, i->created + config_.invitation_timeout * 1000);
+    std::cerr << "carebridge: restored " << impl_->ucwa_apps.size() << " applications, "
+              << impl_->conversations.size() << " conversations, " << callbacks_.pending()
+              << " undelivered callback events\n";
+}
+
+const Platform::TranscriptInfo* Platform::transcript_info(const std::string& meeting_id) const {
+    auto it = impl_->transcripts.find(meeting_id);
+    return it == impl_->transcripts.end() ? nullptr : &it->second;
+}
+
+std::vector<Message> Platform::transcript_messages(const std::string& meeting_id) {
+    if (Conversation* m = conversation(meeting_id)) return m->transcript;
+    if (!impl_->store) {
+        auto it = impl_->memory_transcripts.find(meeting_id);
+        return it == impl_->memory_transcripts.end() ? std::vector<Message>{} : it->second;
+    }
+    std::vector<Message> out;
+    const std::string stream = persist::transcript_stream(meeting_id);
+    for (std::uint64_t from = 1;;) {
+        auto records = impl_->store->read(stream, from, kChunk);
+        if (records.empty()) break;
+        for (const auto& r : records)
+            if (auto msg = persist::decode_message(r.data)) out.push_back(std::move(*msg));
+        from = records.back().position + 1;
+    }
+    return out;
+}
+
+void Platform::delete_transcript(const std::string& meeting_id) {
+    FlushOnExit flush{*impl_};
+    impl_->transcripts.erase(meeting_id);
+    impl_->memory_transcripts.erase(meeting_id);
+    if (Conversation* m = conversation(meeting_id)) m->transcript.clear();
+    impl_->extra.erases.emplace_back(persist::kTranscript, meeting_id);
+    impl_->extra.dropped_streams.push_back(persist::transcript_stream(meeting_id));
+}
+
+void Platform::housekeeping() {
+    FlushOnExit flush{*impl_};
+    const Millis now = now_ms();
+    const Millis keep_events_since = now - config_.event_retention * 1000;
+    auto compact = [&](EventStream& s, std::uint64_t read_by_all) {
+        std::uint64_t bound = std::min(read_by_all, s.unsaved_from());
+        // Keep events younger than the retention even if read: a client may re-read them.
+        for (const auto* e : s.read_all(s.first_position(), bound))
+            if (e->time > keep_events_since) {
+                bound = e->position;
+                break;
+            }
+        if (bound <= s.first_position()) return;
+        s.compact_before(bound);
+        if (impl_->store) impl_->extra.truncations.emplace_back(s.name(), bound);
+    };
+    for (auto& [id, app] : impl_->ucwa_apps) compact(app->events, app->acked);
+    for (auto& [id, app] : impl_->trusted_apps) compact(app->events, callbacks_.first_pending(*app));
+
+    const Millis expired_before = now - config_.transcript_retention * 1000;
+    std::vector<std::string> expired;
+    for (const auto& [id, t] : impl_->transcripts)
+        if (t.ended != 0 && t.ended < expired_before) expired.push_back(id);
+    for (const auto& id : expired) delete_transcript(id);
+}
+
+}  // namespace carebridge::platform

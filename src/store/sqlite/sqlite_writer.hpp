@@ -1,0 +1,81 @@
+#pragma once
+// The writer thread of the SQLite store: a queue of batches and a thread that group-commits
+// every pending batch (up to a limit) in one transaction, so many small commits share an fsync.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/sqlite_handle.hpp"
+#include "store/store.hpp"
+
+namespace carebridge::store::sqlite {
+
+class Writer {
+public:
+    using Done = std::function<void(const std::string& error)>;
+
+    // Takes the migrated writer connection; prepares its statements (StoreError on failure)
+    // and starts the thread. label names the database in error messages and logs.
+    Writer(Connection db, std::size_t max_batches_per_transaction, std::string label);
+    // Finishes every submitted batch, then stops the thread.
+    ~Writer();
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    // Any thread. Returns at once; done runs later on the writer thread, in submission order.
+    void submit(Batch batch, Done done);
+    // Any thread but the writer's own (a done callback): blocks until every batch submitted
+    // before the call has had its done called.
+    void drain();
+    bool healthy() const { return healthy_.load(); }
+    Store::Stats stats() const;
+
+private:
+    struct Pending {
+        Batch batch;
+        Done done;
+    };
+
+    void run();
+    // Commits [first, last) and calls every done, in order.
+    void commit_group(Pending* first, Pending* last);
+    // Applies [first, last) in one transaction; "" on success, else why nothing was applied.
+    // When a batch's own statements failed, *culprit (if given) points at it.
+    std::string transact(Pending* first, Pending* last, Pending** culprit);
+    std::string apply(const Batch& batch);  // inside an open transaction
+    void rollback();
+    void succeeded(Pending& p);
+    void failed(Pending& p, const std::string& error);
+    std::string repeats_note();  // and resets the count
+
+    // --- writer thread only ---
+    Connection db_;
+    Statement begin_, commit_, rollback_;
+    Statement append_, put_, erase_, truncate_, drop_;
+    std::string label_;
+    std::string last_logged_;    // the last error written to stderr
+    std::uint64_t repeats_ = 0;  // failures with that same error since, not logged again
+
+    // --- shared ---
+    const std::size_t max_group_;
+    std::mutex mu_;
+    std::condition_variable wake_;  // the queue got a batch, or stop
+    std::condition_variable idle_;  // finished_ moved
+    std::deque<Pending> queue_;
+    std::uint64_t submitted_ = 0;
+    std::uint64_t finished_ = 0;
+    bool stopping_ = false;
+
+    std::atomic<bool> healthy_{true};
+    std::atomic<std::uint64_t> batches_{0}, transactions_{0}, failures_{0};
+
+    std::thread thread_;  // last: started once everything above exists
+};
+
+}  // namespace carebridge::store::sqlite

@@ -1,0 +1,203 @@
+"""Durability: the platform on its SQLite store survives SIGTERM and kill -9 with every live
+chat intact: event channels resume from the `next` their clients hold (nothing lost, nothing
+twice), unacknowledged callbacks go out again with the same positions, transcripts are kept."""
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import unittest
+import urllib.parse
+
+import cbtest
+from cbtest import (Agent, CallbackReceiver, Platform, ServiceApp, Visitor, embedded, is_event,
+                    link, default_config)
+import test_callflow  # its CallFlowTest steps are reused (imported as a module: not re-run here)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def texts(events, direction):
+    return [urllib.parse.unquote(link(embedded(e), "plainMessage").split(",", 1)[1])
+            for _, _, e in events
+            if e["link"]["rel"].split(":")[-1] == "message" and e["type"] == "completed"
+            and embedded(e)["direction"] == direction]
+
+
+class DurabilityTest(unittest.TestCase):
+    def setUp(self):
+        self.data = tempfile.mkdtemp(prefix="carebridge-data-")
+        self.callbacks = CallbackReceiver()
+        self.config = default_config(self.callbacks.url)
+        # A fixed port: tokens name the public URL, which must not change across restarts.
+        self.config["listen"] = f"127.0.0.1:{free_port()}"
+        self.platform = Platform(self.config, data_dir=self.data)
+
+    def tearDown(self):
+        if self.platform:
+            self.platform.stop()
+        self.callbacks.stop()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+    def restart(self, kill=False):
+        if kill:
+            self.platform.proc.send_signal(signal.SIGKILL)
+            self.platform.proc.wait(timeout=10)
+            self.platform.proc.stdout.close()
+        else:
+            self.platform.stop()
+        self.platform = Platform(self.config, data_dir=self.data)
+        return self.platform
+
+    def chat(self):
+        """A bridged chat with one agent, set up through the real call flow."""
+        flow = test_callflow.CallFlowTest("test_whole_call_flow")
+        flow.platform, flow.callbacks = self.platform, self.callbacks
+        sa = ServiceApp(self.platform)
+        visitor = Visitor(self.platform, sa.anon_token())
+        chat = flow.start_chat(sa, visitor)
+        agent = Agent(self.platform, "alice", "alice-pass")
+        agent.uri = "sip:alice@contoso.com"
+        agent.make_available()
+        agent_messaging = flow.join_agent(sa, chat, agent, "op-alice")
+        return sa, visitor, agent, chat, agent_messaging
+
+    def rebind(self, *clients):
+        for c in clients:
+            c.p = self.platform
+            c.events.platform = self.platform
+
+    def test_kill_9_in_a_busy_chat_loses_no_acknowledged_message(self):
+        sa, visitor, agent, chat, agent_messaging = self.chat()
+        # Drain both channels so each client holds a `next` at the end of what it has seen.
+        visitor.events.poll(timeout=0)
+        agent.events.poll(timeout=0)
+        visitor.events.seen.clear()
+        agent.events.seen.clear()
+        acknowledged = {"visitor": [], "agent": []}
+
+        def send(who, client, href, count):
+            for i in range(count):
+                text = f"{who}-{i}"
+                try:
+                    r = client.call("POST", href, text, {"Content-Type": "text/plain"})
+                except OSError:
+                    return  # the platform died under us: this one was not acknowledged
+                if r.status != 201:
+                    return
+                acknowledged[who].append(text)
+
+        threads = [threading.Thread(target=send, args=("visitor", visitor, link(chat["visitor_messaging"], "sendMessage"), 400)),
+                   threading.Thread(target=send, args=("agent", agent, link(agent_messaging, "sendMessage"), 400))]
+        for t in threads:
+            t.start()
+        # Kill once both sides have had some messages acknowledged.
+        while len(acknowledged["visitor"]) < 20 or len(acknowledged["agent"]) < 20:
+            if not any(t.is_alive() for t in threads):
+                break
+            threading.Event().wait(0.01)
+        self.restart(kill=True)
+        for t in threads:
+            t.join(timeout=30)
+        self.rebind(visitor, agent)
+        self.assertGreater(len(acknowledged["visitor"]), 0)
+
+        # Each side resumes its channel from the `next` it held and gets the other's messages:
+        # every acknowledged one, exactly once, in order (unacknowledged ones may follow).
+        def resume(client, sender, expected):
+            got = []
+            while len(got) < len(expected):
+                client.events.poll(timeout=2)
+                got = [t for t in texts(client.events.seen, "Incoming") if t.startswith(sender)]
+                if len(client.events.seen) > 10000:
+                    break
+            self.assertEqual(got[: len(expected)], expected)
+            self.assertEqual(len(got), len(set(got)), "a message was delivered twice")
+            numbers = [int(t.split("-")[1]) for t in got]
+            self.assertEqual(numbers, sorted(numbers))
+
+        resume(agent, "visitor", acknowledged["visitor"])
+        resume(visitor, "agent", acknowledged["agent"])
+        # The transcript holds every acknowledged message.
+        transcript = sa.get(link(chat["meeting"], "ms:rtc:saas:transcript"))
+        stored = [m["text"] for m in transcript["messages"]]
+        for text in acknowledged["visitor"] + acknowledged["agent"]:
+            self.assertIn(text, stored)
+        # The chat goes on after the restart.
+        r = visitor.call("POST", link(chat["visitor_messaging"], "sendMessage"), "after-restart", {"Content-Type": "text/plain"})
+        self.assertEqual(r.status, 201, r)
+        agent.events.wait_for("message", "completed",
+                              lambda e: "after-restart" in str(embedded(e)["_links"].get("plainMessage")))
+
+    def test_unacknowledged_callbacks_are_sent_again_after_restart(self):
+        sa, visitor, agent, chat, agent_messaging = self.chat()
+        delivered_before = len(self.callbacks.received)
+        self.callbacks.fail_next = 10**6  # the Service Application is down
+        for i in range(3):
+            r = visitor.call("POST", link(chat["visitor_messaging"], "sendMessage"), f"pending-{i}", {"Content-Type": "text/plain"})
+            self.assertEqual(r.status, 201)
+        self.restart(kill=True)
+        self.callbacks.fail_next = 0  # it comes back
+        self.callbacks.wait_for(lambda s, e: is_event("ms:rtc:saas:message", "completed")(s, e)
+                                and "pending-2" in link(embedded(e), "plainMessage"), timeout=30)
+        later = self.callbacks.received[delivered_before:]
+        heard = [t for _, _, env in later for t in texts(cbtest.flatten(env), "Incoming")]
+        self.assertEqual(heard, ["pending-0", "pending-1", "pending-2"])
+        # Same ids: positions never seen before the restart, none twice.
+        positions = []
+        for _, headers, _ in self.callbacks.received:
+            first, last = map(int, headers["X-Carebridge-Event-Positions"].split("-"))
+            positions += range(first, last + 1)
+        self.assertEqual(len(positions), len(set(positions)))
+
+    def test_graceful_restart_keeps_applications_conversations_and_tokens(self):
+        sa, visitor, agent, chat, agent_messaging = self.chat()
+        self.restart()
+        self.rebind(visitor, agent)
+        sa.p = self.platform
+        # The same tokens and links work; the state is as it was.
+        meeting = sa.get(link(chat["meeting"], "self"))
+        self.assertEqual(meeting["state"], "Conferenced")
+        self.assertEqual(sa.get(link(chat["bridge"], "self")), chat["bridge"])
+        r = agent.call("POST", link(agent_messaging, "sendMessage"), "still here", {"Content-Type": "text/plain"})
+        self.assertEqual(r.status, 201, r)
+        visitor.events.wait_for("message", "completed",
+                                lambda e: "still%20here" in str(embedded(e)["_links"].get("plainMessage")))
+
+    def test_transcript_outlives_the_meeting_and_can_be_deleted(self):
+        sa, visitor, agent, chat, agent_messaging = self.chat()
+        visitor.call("POST", link(chat["visitor_messaging"], "sendMessage"), "hello", {"Content-Type": "text/plain"})
+        agent.call("POST", link(agent_messaging, "sendMessage"), "hi there", {"Content-Type": "text/plain"})
+        transcript_href = link(chat["meeting"], "ms:rtc:saas:transcript")
+        self.assertEqual(self.platform.call("DELETE", link(chat["meeting"], "self"), headers=sa.auth).status, 204)
+        self.restart()
+        sa.p = self.platform
+        t = sa.get(transcript_href)
+        self.assertIn("ended", t)
+        self.assertEqual([(m["from"]["name"], m["text"]) for m in t["messages"]],
+                         [("Janardhan", "hello"), ("Alice", "hi there")])
+        # Another application cannot see it.
+        other = ServiceApp(self.platform, "litware", "litware-secret")
+        foreign = transcript_href.replace("1627259584", "2000000001").replace("sip:helpdesk@contoso.com", "sip:desk@litware.com")
+        self.assertEqual(self.platform.call("GET", foreign, headers=other.auth).status, 404)
+        self.assertEqual(self.platform.call("DELETE", transcript_href, headers=sa.auth).status, 204)
+        self.assertEqual(self.platform.call("GET", transcript_href, headers=sa.auth).status, 404)
+
+    def test_a_corrupt_database_is_refused_at_start(self):
+        self.platform.stop()
+        self.platform = None
+        with open(os.path.join(self.data, "carebridge.db"), "r+b") as f:
+            f.seek(0)
+            f.write(os.urandom(4096))
+        with self.assertRaises(RuntimeError) as err:
+            Platform(self.config, data_dir=self.data)
+        self.assertIn("carebridge.db", str(err.exception))
+
+
+if __name__ == "__main__":
+    cbtest.main()
