@@ -1,10 +1,14 @@
 // carebridge: one executable, one subcommand per role.
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
 #include "app/config.hpp"
+#include "app/helpdesk_command.hpp"
+#include "app/helpdesk_config.hpp"
 #include "app/platform_command.hpp"
+#include "app/up_command.hpp"
 
 int main(int argc, char** argv) {
     using namespace carebridge;
@@ -15,6 +19,12 @@ int main(int argc, char** argv) {
     auto* platform = cli.add_subcommand("platform", "Run the Trusted Application API platform");
     platform->add_option("--config,-c", config_path, "TOML configuration file")->required();
 
+    auto* helpdesk = cli.add_subcommand("helpdesk", "Run the helpdesk (the reference Service Application)");
+    helpdesk->add_option("--config,-c", config_path, "TOML configuration file")->required();
+
+    auto* up = cli.add_subcommand("up", "Run the platform and the helpdesk in one process (demo by default)");
+    up->add_option("--config,-c", config_path, "TOML file with [platform] and [helpdesk] tables");
+
     cli.add_subcommand("version", "Print the version");
     CLI11_PARSE(cli, argc, argv);
 
@@ -22,7 +32,10 @@ int main(int argc, char** argv) {
         std::cout << "carebridge 0.1.0\n";
         return 0;
     }
+    if (cli.got_subcommand("up"))
+        return app::run_up(config_path.empty() ? std::nullopt : std::optional<std::filesystem::path>(config_path));
     try {
+        if (cli.got_subcommand("helpdesk")) return app::run_helpdesk(app::load_helpdesk_config(config_path));
         app::PlatformConfig config = app::load_platform_config(config_path);
         return app::run_platform(std::move(config));
     } catch (const app::ConfigError& e) {

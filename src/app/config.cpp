@@ -316,9 +316,18 @@ PlatformConfig parse_document(const toml::table& root) {
                                {"long_poll_max", &PlatformConfig::long_poll_max},
                                {"typing_timeout", &PlatformConfig::typing_timeout},
                                {"invitation_timeout", &PlatformConfig::invitation_timeout}}, c);
-    durations(root, "store", {{"event_retention", &PlatformConfig::event_retention},
-                              {"transcript_retention", &PlatformConfig::transcript_retention},
-                              {"housekeeping_interval", &PlatformConfig::housekeeping_interval}}, c);
+    const auto* st = section(root, "store", {"event_retention", "transcript_retention",
+                                             "housekeeping_interval", "max_size_mb", "synchronous"});
+    for (auto [key, field] : {std::pair{"event_retention", &PlatformConfig::event_retention},
+                              std::pair{"transcript_retention", &PlatformConfig::transcript_retention},
+                              std::pair{"housekeeping_interval", &PlatformConfig::housekeeping_interval}})
+        c.*field = opt_int(st, key, "store", c.*field, 1, kMaxSeconds, "must be a positive integer");
+    c.store_max_size_mb = opt_int(st, "max_size_mb", "store", c.store_max_size_mb, 0, 1 << 30,
+                                  "must be a non-negative integer (0: no limit)");
+    if (auto sync = st ? opt_text(*st, "synchronous", "store") : std::nullopt) {
+        if (*sync != "full" && *sync != "normal") fail("store.synchronous", "must be \"full\" or \"normal\"");
+        c.store_synchronous_full = *sync == "full";
+    }
     if (c.long_poll_timeout > c.long_poll_max)
         fail("events.long_poll_timeout",
              "must not exceed events.long_poll_max (" + std::to_string(c.long_poll_max) + ")");

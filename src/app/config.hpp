@@ -43,6 +43,8 @@ struct PlatformConfig {
     std::int64_t event_retention = 3600;    // seconds a read event is kept for re-reads
     std::int64_t transcript_retention = 30 * 24 * 3600;  // seconds after the meeting ends
     std::int64_t housekeeping_interval = 60;             // seconds between compaction runs
+    std::int64_t store_max_size_mb = 0;     // quota of the database file (0: none)
+    bool store_synchronous_full = true;     // fsync every commit (power-loss safe)
     bool allow_http_loopback_origins = false;  // accept http://127.x / http://localhost origins
     bool allow_http_callbacks = false;         // accept plain http callback URLs (loopback only)
     std::vector<TrustedAppConfig> applications;

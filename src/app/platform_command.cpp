@@ -90,7 +90,11 @@ int run_platform(PlatformConfig config) {
     std::unique_ptr<store::Store> db;
     if (!config.data_dir.empty()) {
         try {
-            db = store::open_sqlite_store(config.data_dir / "carebridge.db");
+            store::SqliteOptions options;
+            options.synchronous_full = config.store_synchronous_full;
+            // A quota: past it writes fail exactly as on a full disk (503, reads go on).
+            options.max_page_count = config.store_max_size_mb * 256;  // 4 KiB pages
+            db = store::open_sqlite_store(config.data_dir / "carebridge.db", options);
         } catch (const std::exception& e) {
             std::cerr << "carebridge: store: " << e.what() << "\n";
             return 1;

@@ -66,6 +66,15 @@ void ServiceApplication::accept_and_bridge(const Resource& invitation, const std
     client_.call("POST", href, std::move(body), Retry::unsafe, std::move(done));
 }
 
+void ServiceApplication::decline(const Resource& invitation, Callback<Done> done) {
+    std::string href;
+    if (!follow(invitation, "decline", href, done)) return;
+    client_.call("POST", href, std::nullopt, Retry::unsafe, [done = std::move(done)](Result<Resource> r) {
+        if (!r) return done(r.error());
+        done(Done{});
+    });
+}
+
 void ServiceApplication::add_bridged_participant(const Resource& bridge, const BridgedParticipantRequest& who,
                                                  Callback<Resource> done) {
     std::string href;

@@ -43,6 +43,8 @@ public:
     // Step 9, on the incoming messagingInvitation: bridge it into the meeting.
     void accept_and_bridge(const Resource& invitation, const std::string& online_meeting_uri,
                            const std::string& display_name, Callback<Resource> done);
+    // On the incoming messagingInvitation: refuse it (the visitor's invitation fails).
+    void decline(const Resource& invitation, Callback<Done> done);
     // Step 11, on the conversationBridge.
     void add_bridged_participant(const Resource& bridge, const BridgedParticipantRequest& who,
                                  Callback<Resource> done);

@@ -188,6 +188,39 @@ class DurabilityTest(unittest.TestCase):
         self.assertEqual(self.platform.call("DELETE", transcript_href, headers=sa.auth).status, 204)
         self.assertEqual(self.platform.call("GET", transcript_href, headers=sa.auth).status, 404)
 
+    def test_a_full_store_answers_503_keeps_reads_and_recovers(self):
+        self.config["store"] = {"max_size_mb": 1}  # a quota: past it SQLite reports a full disk
+        self.platform = self.restart()
+        sa, visitor, agent, chat, agent_messaging = self.chat()
+        send = link(chat["visitor_messaging"], "sendMessage")
+        acknowledged, refused = [], None
+        for i in range(200):
+            r = visitor.call("POST", send, f"big-{i}-" + "x" * 8000, {"Content-Type": "text/plain"})
+            if r.status != 201:
+                refused = r
+                break
+            acknowledged.append(f"big-{i}-")
+        self.assertIsNotNone(refused, "the quota was never reached")
+        self.assertEqual(refused.status, 503)
+        self.assertEqual((refused.json["code"], refused.json["subcode"]), ("ServiceUnavailable", "StoreUnavailable"))
+        # Writes keep failing fast; reads keep working.
+        r = visitor.call("POST", send, "small", {"Content-Type": "text/plain"})
+        self.assertEqual(r.status, 503)
+        self.assertEqual(self.platform.call("GET", link(chat["meeting"], "self"), headers=sa.auth).status, 200)
+        self.assertEqual(visitor.call("GET", link(chat["visitor_messaging"], "self")).status, 200)
+        agent.events.poll(timeout=0)
+        self.assertIn("store write failed", self.platform.stderr())
+        # Space returns (the quota is lifted): the platform comes back with nothing lost.
+        del self.config["store"]
+        self.restart()
+        self.rebind(visitor, agent)
+        sa.p = self.platform
+        stored = [m["text"][: len(f"big-{len(acknowledged)}-") + 2] for m in sa.get(link(chat["meeting"], "ms:rtc:saas:transcript"))["messages"]]
+        for prefix in acknowledged:
+            self.assertTrue(any(t.startswith(prefix) for t in stored), prefix)
+        r = visitor.call("POST", send, "after", {"Content-Type": "text/plain"})
+        self.assertEqual(r.status, 201, r)
+
     def test_a_corrupt_database_is_refused_at_start(self):
         self.platform.stop()
         self.platform = None

@@ -235,7 +235,9 @@ void Writer::failed(Pending& p, const std::string& error) {
 
 std::string Writer::repeats_note() {
     std::string note;
-    if (repeats_ > 0) note = " (the previous error repeated " + std::to_string(repeats_) + " times)";
+    if (repeats_ > 0) {
+        note = " (the previous error repeated " + std::to_string(repeats_) + " times)";
+    }
     repeats_ = 0;
     return note;
 }

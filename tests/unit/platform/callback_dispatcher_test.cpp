@@ -41,6 +41,8 @@ protected:
         const auto pos = app.events.append(
             "ms:rtc:saas:conversation", "/c/" + key,
             R"({"link":{"rel":"ms:rtc:saas:message","href":"/m"},"type":"added"})");
+        app.events.mark_saved();
+        app.events.publish_through(pos + 1);  // the engine queues callbacks once published
         d->enqueue(app, key, url, pos);
         return pos;
     }

@@ -15,9 +15,12 @@ std::vector<std::uint64_t> positions(const std::vector<const StoredEvent*>& even
     return out;
 }
 
+// Appends n events and makes them durable and visible, as the engine's flush does.
 void fill(EventStream& s, int n) {
     for (int i = 0; i < n; ++i)
         s.append("conversation", "/c/" + std::to_string(i), R"({"n":)" + std::to_string(i) + "}");
+    s.mark_saved();
+    s.publish_through(s.next_position());
 }
 
 TEST(EventStream, PositionsStartAtOne) {
@@ -28,20 +31,23 @@ TEST(EventStream, PositionsStartAtOne) {
     EXPECT_EQ(s.append("communication", "/comm", "{}"), 1u);
     EXPECT_EQ(s.append("conversation", "/c", "{}"), 2u);
     EXPECT_EQ(s.next_position(), 3u);
+    s.publish_through(3);
     EXPECT_FALSE(s.empty_from(1));
     EXPECT_FALSE(s.empty_from(2));
     EXPECT_TRUE(s.empty_from(3));
 }
 
 TEST(EventStream, StoresWhatWasAppended) {
-    EventStream s;
-    s.append("communication", "/comm", R"({"type":"added"})");
+    EventStream s("ucwa:abc");
+    EXPECT_EQ(s.name(), "ucwa:abc");
+    s.append("communication", "/comm", R"({"type":"added"})", 1234);
     const StoredEvent* e = s.at(1);
     ASSERT_NE(e, nullptr);
     EXPECT_EQ(e->position, 1u);
     EXPECT_EQ(e->sender_rel, "communication");
     EXPECT_EQ(e->sender_href, "/comm");
     EXPECT_EQ(e->json, R"({"type":"added"})");
+    EXPECT_EQ(e->time, 1234);
     EXPECT_EQ(s.at(0), nullptr);
     EXPECT_EQ(s.at(2), nullptr);
 }
@@ -85,6 +91,8 @@ TEST(EventStream, CompactionDropsOldEventsAndKeepsNumbering) {
     // A reader behind the retained range gets what is left, from the first retained event.
     EXPECT_EQ(positions(s.read(1, 10)), (std::vector<std::uint64_t>{3, 4, 5}));
     EXPECT_EQ(s.append("x", "/x", "{}"), 6u);
+    s.mark_saved();
+    s.publish_through(7);
 
     s.compact_before(2);  // already gone: no-op
     EXPECT_EQ(s.first_position(), 3u);
@@ -93,7 +101,55 @@ TEST(EventStream, CompactionDropsOldEventsAndKeepsNumbering) {
     EXPECT_EQ(s.first_position(), s.next_position());
     EXPECT_TRUE(s.read(1, 10).empty());
     EXPECT_EQ(s.append("x", "/x", "{}"), 7u);
+    s.publish_through(8);
     EXPECT_EQ(positions(s.read(1, 10)), (std::vector<std::uint64_t>{7}));
+}
+
+TEST(EventStream, ReadersSeeOnlyPublishedEvents) {
+    EventStream s;
+    s.append("x", "/x", "{}");
+    s.append("x", "/x", "{}");
+    EXPECT_TRUE(s.read(1, 10).empty());
+    EXPECT_TRUE(s.empty_from(1));
+    EXPECT_NE(s.at(1), nullptr);  // retained, just not visible
+    EXPECT_EQ(positions(s.read_all(1, 3)), (std::vector<std::uint64_t>{1, 2}));
+    s.publish_through(2);
+    EXPECT_EQ(s.visible_end(), 2u);
+    EXPECT_EQ(positions(s.read(1, 10)), (std::vector<std::uint64_t>{1}));
+    EXPECT_TRUE(s.empty_from(2));
+    s.publish_through(1);  // never backwards
+    EXPECT_EQ(s.visible_end(), 2u);
+    s.publish_through(100);  // never past what exists
+    EXPECT_EQ(s.visible_end(), 3u);
+    EXPECT_EQ(positions(s.read(1, 10)), (std::vector<std::uint64_t>{1, 2}));
+    EXPECT_EQ(s.append("x", "/x", "{}"), 3u);
+    EXPECT_TRUE(s.empty_from(3)) << "an appended event became visible without publish";
+}
+
+TEST(EventStream, CompactionKeepsUnsavedEvents) {
+    EventStream s;
+    fill(s, 2);
+    s.append("x", "/x", "{}");  // position 3: not yet handed to the store
+    EXPECT_EQ(s.unsaved_from(), 3u);
+    s.compact_before(100);
+    EXPECT_EQ(s.first_position(), 3u);
+    ASSERT_NE(s.at(3), nullptr);
+    s.mark_saved();
+    EXPECT_EQ(s.unsaved_from(), 4u);
+    s.compact_before(100);
+    EXPECT_EQ(s.at(3), nullptr);
+}
+
+TEST(EventStream, RestoreContinuesNumberingFromTheStore) {
+    EventStream s("app:1");
+    s.restore({41, 0, "c", "/c", "{}"});
+    s.restore({42, 0, "c", "/c", "{}"});
+    s.restore({44, 0, "c", "/c", "{}"});  // a gap: ignored
+    EXPECT_EQ(s.first_position(), 41u);
+    EXPECT_EQ(s.next_position(), 43u);
+    EXPECT_EQ(positions(s.read(1, 10)), (std::vector<std::uint64_t>{41, 42}));
+    EXPECT_EQ(s.unsaved_from(), 43u);
+    EXPECT_EQ(s.append("c", "/c", "{}"), 43u);
 }
 
 TEST(EventStream, WaitersAreWokenOnceThenForgotten) {

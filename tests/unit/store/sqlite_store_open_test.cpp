@@ -44,7 +44,9 @@ void expect_refused(const std::filesystem::path& path, std::vector<std::string> 
 void make_database(const std::filesystem::path& path) {
     auto store = open_sqlite_store(path);
     Batch b;
-    for (std::uint64_t i = 0; i < 200; ++i) b.appends.push_back(record("s", i, std::string(500, 'r')));
+    for (std::uint64_t i = 0; i < 200; ++i) {
+        b.appends.push_back(record("s", i, std::string(500, 'r')));
+    }
     b.puts = {{"k", "a", "1"}};
     ASSERT_EQ(commit_wait(*store, b), "");
 }

@@ -38,7 +38,8 @@ private:
 inline std::string commit_wait(Store& store, Batch batch) {
     std::promise<std::string> result;
     auto future = result.get_future();
-    store.commit(std::move(batch), [&result](const std::string& error) { result.set_value(error); });
+    store.commit(std::move(batch),
+                 [&result](const std::string& error) { result.set_value(error); });
     return future.get();
 }
 

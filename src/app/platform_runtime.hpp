@@ -1,0 +1,40 @@
+#pragma once
+// The platform wired on a caller's io_context: HTTP server and client, signing key, store,
+// tokens, callback dispatcher, engine, API and housekeeping. `carebridge platform` runs one
+// alone; `carebridge up` runs one beside the helpdesk on the same io_context.
+#include <memory>
+#include <string>
+
+#include "app/config.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace carebridge::app {
+
+class PlatformRuntime {
+public:
+    // Binds and wires everything. Throws std::runtime_error with a message for the operator.
+    // config.public_url is finalised here (the bound URL when listening on port 0).
+    PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig config);
+    ~PlatformRuntime();
+    PlatformRuntime(const PlatformRuntime&) = delete;
+    PlatformRuntime& operator=(const PlatformRuntime&) = delete;
+
+    const PlatformConfig& config() const;
+    const std::string& bound_url() const;
+    const std::string& public_url() const;
+
+    // Stops accepting and closes connections (from the signal handler).
+    void stop();
+    // After io_context::run() returned: cancels housekeeping and drains the store.
+    void shutdown();
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace carebridge::app

@@ -1,0 +1,90 @@
+#pragma once
+// The helpdesk's imperative shell around the pure parts: it turns the platform's callback
+// events into inputs of each chat's state machine (Chat), runs the commands the machines emit
+// (remote ones through the SDK, in order, one at a time per chat; local ones against the
+// Router), and offers waiting chats to agents whenever that may help.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "helpdesk/chat.hpp"
+#include "helpdesk/router.hpp"
+#include "helpdesk/settings.hpp"
+#include "net/scheduler.hpp"
+#include "sdk/events.hpp"
+#include "sdk/service_application.hpp"
+
+namespace carebridge::helpdesk {
+
+using Log = std::function<void(const std::string&)>;
+
+class Desk {
+public:
+    Desk(const Settings& settings, sdk::ServiceApplication& sa, net::Scheduler& scheduler, Log log);
+    ~Desk();
+    Desk(const Desk&) = delete;
+    Desk& operator=(const Desk&) = delete;
+
+    // Fresh callback events, in order (the CallbackReceiver's sink).
+    void on_events(std::vector<sdk::Event> events);
+
+    std::size_t live_chats() const { return chats_.size(); }
+    const Router& router() const { return router_; }
+
+private:
+    // A chat's machine plus what the shell needs to act for it: the resources whose links the
+    // remote commands follow, and the serial queue of remote commands.
+    struct Live {
+        Live(ChatInfo info, const Settings& s) : machine(std::move(info), s) {}
+        Chat machine;
+        sdk::Resource invitation, meeting, messaging, bridge;
+        std::string meeting_uri;
+        bool bridged = false;
+        std::map<std::string, std::string> participants;  // participant href path -> uri
+        std::deque<Command> outbox;
+        bool busy = false;
+    };
+
+    void on_event(const sdk::Event& e);
+    void new_chat(const sdk::Event& e);
+    Live* find(const std::string& id);
+    std::string chat_of_href(const std::string& href) const;
+    void index(const std::string& href, const std::string& id);
+
+    void feed(const std::string& id, Input in);
+    void apply(const std::string& id, std::vector<Command> commands);
+    void pump(const std::string& id);
+    void dispatch();
+    void schedule_tick();
+    void tick();
+    TimePoint now() const { return scheduler_.now(); }
+
+    // desk_steps.cpp: one remote command through the SDK; done(ok) exactly once.
+    void execute(const std::string& id, Live& chat, const Command& c, std::function<void(bool)> done);
+    void start_meeting(const std::string& id, Live& chat, const std::string& op, std::function<void(bool)> done);
+    void bridge(const std::string& id, Live& chat, std::function<void(bool)> done);
+    void add_bridged(const std::string& id, std::size_t next, std::function<void(bool)> done);
+    // Wraps a step's continuation so it runs only while the Desk and the chat exist.
+    template <class T>
+    std::function<void(sdk::Result<T>)> step(const std::string& id, const char* what,
+                                             std::function<void(bool)> done,
+                                             std::function<void(Live&, T&)> next);
+
+    const Settings& settings_;
+    sdk::ServiceApplication& sa_;
+    net::Scheduler& scheduler_;
+    Log log_;
+    Router router_;
+    std::map<std::string, std::unique_ptr<Live>> chats_;
+    std::map<std::string, std::string> by_path_;  // invitation / chat / meeting href path -> id
+    std::uint64_t next_order_ = 0;
+    bool dispatching_ = false, dispatch_again_ = false;
+    net::TimerPtr tick_timer_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace carebridge::helpdesk
