@@ -166,9 +166,9 @@ asio::awaitable<void> send_and_close(ServerState& state, beast::tcp_stream& stre
 // The error answer for a failed read, or nothing when the connection should just close.
 std::optional<Response> read_failure_response(const boost::system::error_code& ec) {
     if (ec == http::error::header_limit)
-        return error_response(431, "RequestHeaderFieldsTooLarge", "request header too large");
+        return error_response(431, "EntityTooLarge", "request header too large");
     if (ec == http::error::body_limit)
-        return error_response(413, "RequestEntityTooLarge", "request body too large");
+        return error_response(413, "EntityTooLarge", "request body too large");
     if (ec == http::error::end_of_stream || ec == http::error::partial_message) return std::nullopt;
     if (ec.category() == http::make_error_code(http::error::bad_method).category())
         return error_response(400, "BadRequest", "malformed request");

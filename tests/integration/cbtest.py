@@ -187,6 +187,7 @@ class CallbackReceiver:
         self.fail_next = 0          # answer 503 to that many next callbacks
         self.context = None         # answer {"CallbackContext": context} when set
         self.malformed = []         # (path, raw body) of callbacks that were not UTF-8 JSON (answered 400)
+        self.answered = 0           # callbacks in `received` whose 200 answer has been written
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -218,6 +219,10 @@ class CallbackReceiver:
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
+                self.wfile.flush()
+                with receiver.cond:
+                    receiver.answered += 1
+                    receiver.cond.notify_all()
 
             def log_message(self, *args):
                 pass
@@ -249,6 +254,16 @@ class CallbackReceiver:
                 if left <= 0:
                     raise AssertionError(f"no {what} within {timeout}s; got: " +
                                          json.dumps([e["link"]["rel"] + " " + e["type"] for _, _, _, e in self._flat()]))
+                self.cond.wait(left)
+
+    def wait_answered(self, timeout=10):
+        """Until every callback received so far has had its answer written."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while self.answered < len(self.received):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{len(self.received) - self.answered} callbacks unanswered after {timeout}s")
                 self.cond.wait(left)
 
     def _flat(self):

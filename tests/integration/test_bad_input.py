@@ -682,6 +682,12 @@ class CallbackTest(PlatformTestCase):
             if any(h.startswith(split_href(meeting_href)[0]) for h in hrefs):
                 self.assertEqual(urllib.parse.urlsplit(path).path, "/callback/meeting", hrefs)
 
+    def settle(self):
+        """Every callback so far answered, and one round trip to the platform after that: it has
+        read the answers (and the CallbackContext in them), the queues are idle."""
+        self.callbacks.wait_answered()
+        self.platform.assert_alive()
+
     def test_callback_context(self):
         p = self.platform
         sa = ServiceApp(p)
@@ -689,6 +695,7 @@ class CallbackTest(PlatformTestCase):
         self.callbacks.context = "ctx1"
         v1 = Visitor(p, sa.anon_token(session="one"))
         chat1 = Chat(sa, v1, self.callbacks)
+        self.settle()
         sa.post(link(chat1.invitation, "ms:rtc:saas:decline"), None, expect=(204,))
         chat1_conv = link(chat1.invitation, "ms:rtc:saas:conversation")
         self.callbacks.wait_for(lambda s, e: is_event("ms:rtc:saas:conversation", "deleted")(s, e)
@@ -696,15 +703,16 @@ class CallbackTest(PlatformTestCase):
         started = self.posts_with(lambda s, e: is_event("ms:rtc:saas:messagingInvitation", "started")(s, e)
                                   and embedded(e)["operationId"] == chat1.op)
         self.assertEqual([x[0] for x in started], ["/callback"])
-        # ... and the later ones of that conversation carry it.
+        # ... and the later ones of that conversation, to its very end, carry it.
         later = self.posts_with(lambda s, e: e["link"]["href"] == chat1_conv or
                                 (e["link"]["rel"] == "ms:rtc:saas:messagingInvitation" and e["type"] == "completed"))
         self.assertTrue(later)
-        for path, _, _ in later:
-            self.assertEqual(path, "/callback?callbackContext=ctx1")
+        with self.subTest("the declined chat's last callbacks"):
+            for path, first, last in later:
+                self.assertEqual(path, "/callback?callbackContext=ctx1", f"events {first}-{last}")
 
         # A new conversation starts without a context; one with reserved characters is encoded;
-        # a callbackUrl that has a query keeps it.
+        # a callbackUrl that has a query keeps it; the meeting's last callback carries it too.
         self.callbacks.context = "a b&c=d/é"
         v2 = Visitor(p, sa.anon_token(session="two"))
         chat2 = Chat(sa, v2, self.callbacks)
@@ -714,13 +722,20 @@ class CallbackTest(PlatformTestCase):
         chat2.start_meeting(callback_url=self.callbacks.url + "?tenant=7").add_messaging()
         self.callbacks.wait_for(lambda s, e: is_event("ms:rtc:saas:messagingInvitation", "completed")(s, e)
                                 and embedded(e).get("operationId") == chat2.op + "-addmsg")
+        self.settle()
+        meeting = link(chat2.meeting, "self")
+        self.assertEqual(p.call("DELETE", meeting, headers=sa.auth).status, 204)
+        self.callbacks.wait_for(lambda s, e: is_event("ms:rtc:saas:conversation", "deleted")(s, e)
+                                and e["link"]["href"] == meeting)
         meeting_posts = self.posts_with(lambda s, e: chat2.meeting["threadId"] in e["link"]["href"]
                                         or embedded(e) and chat2.meeting["threadId"] in str(embedded(e)))
-        self.assertGreaterEqual(len(meeting_posts), 2, meeting_posts)
+        self.assertGreaterEqual(len(meeting_posts), 3, meeting_posts)
         self.assertEqual(meeting_posts[0][0], "/callback?tenant=7")
-        for path, _, _ in meeting_posts[1:]:
-            query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
-            self.assertEqual(query, {"tenant": ["7"], "callbackContext": ["a b&c=d/é"]}, path)
+        with self.subTest("the meeting's callbacks, to the last"):
+            for path, first, last in meeting_posts[1:]:
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+                self.assertEqual(query, {"tenant": ["7"], "callbackContext": ["a b&c=d/é"]},
+                                 f"{path} events {first}-{last}")
 
 
 class ConfigTest(unittest.TestCase):

@@ -53,9 +53,16 @@ void PlatformApi::add_discovery_routes() {
             o["rel"] = "ms:rtc:saas:discover";
             return respond(json_response(200, o));
         }
-        auto grant = tokens_.verify_anon_token(anonymous_context_token(*context), now_s());
-        if (!grant) return respond(error_response(grant.error()));
+        const std::string token = anonymous_context_token(*context);
+        auto grant = tokens_.verify_anon_token(token, now_s());
         auto origin = req.header("Origin");
+        if (!grant) {
+            // The page must be able to read why (e.g. TokenExpired) to fetch a new token.
+            auto res = error_response(grant.error());
+            if (auto origins = tokens_.anon_token_origins(token); origin && origins && origin_allowed(*origins, *origin))
+                add_cors(res, *origin);
+            return respond(std::move(res));
+        }
         if (!origin)
             return respond(error_response(forbidden("InvalidOrigin", "an Origin header is required")));
         if (!origin_allowed(grant->origins, *origin))
@@ -81,8 +88,7 @@ void PlatformApi::add_discovery_routes() {
 
     // OAuth 2.0: client credentials for Service Applications, password grant for agents.
     router_.add("POST", "/oauth2/token", [this](net::Request& req, const Params&, net::Responder& respond) {
-        if (auto ct = req.header("Content-Type");
-            !ct || ct->find("application/x-www-form-urlencoded") == std::string_view::npos)
+        if (auto ct = req.header("Content-Type"); !ct || media_type(*ct) != "application/x-www-form-urlencoded")
             return respond(oauth_error(400, "invalid_request", "the body must be form-encoded"));
         const auto form = net::parse_query(req.body, true);
         auto field = [&](std::string_view name) -> std::string {

@@ -44,7 +44,7 @@ Result<json::object> json_body(const net::Request& req, bool allow_empty) {
         if (allow_empty) return json::object{};
         return bad_request("MissingBody", "a JSON body is required");
     }
-    if (auto ct = req.header("Content-Type"); ct && ct->find("json") == std::string_view::npos)
+    if (auto ct = req.header("Content-Type"); ct && media_type(*ct) != "application/json")
         return Error{415, "UnsupportedMediaType", "", "the body must be application/json"};
     boost::system::error_code ec;
     json::value v = json::parse(req.body, ec);
@@ -136,14 +136,42 @@ bool valid_callback_url(std::string_view url, bool allow_http_loopback) {
     return scheme == "http" && allow_http_loopback && loopback_host(host);
 }
 
+std::string media_type(std::string_view content_type) {
+    std::string type(content_type.substr(0, content_type.find(';')));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+    while (!type.empty() && type.front() == ' ') type.erase(0, 1);
+    for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return type;
+}
+
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const std::size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 4;
+        if (n == 4 || i + n >= s.size()) return false;  // invalid lead byte or truncated
+        std::uint32_t cp = n == 0 ? c : n == 1 ? c & 0x1Fu : n == 2 ? c & 0x0Fu : c & 0x07u;
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3Fu);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
 Result<std::string> message_content_type(const net::Request& req) {
     auto ct = req.header("Content-Type");
-    std::string type = ct ? std::string(ct->substr(0, ct->find(';'))) : "text/plain";
-    while (!type.empty() && type.back() == ' ') type.pop_back();
-    for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string type = ct ? media_type(*ct) : "text/plain";
     if (type != "text/plain" && type != "text/html")
         return Error{415, "UnsupportedMediaType", "", "a message is text/plain or text/html"};
     if (req.body.empty()) return bad_request("MissingBody", "the message is empty");
+    if (!valid_utf8(req.body)) return bad_request("InvalidParameter", "the message is not UTF-8 text");
     return type;
 }
 

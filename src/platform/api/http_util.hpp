@@ -43,6 +43,9 @@ namespace carebridge::platform::api {
 bool valid_origin(std::string_view origin, bool allow_http_loopback);
 // Absolute http(s) URL for callbacks: https, or http to a loopback host when allowed.
 bool valid_callback_url(std::string_view url, bool allow_http_loopback);
+bool valid_utf8(std::string_view text);
+// Lower-cased media type of a Content-Type value, without parameters ("Text/HTML; x" -> "text/html").
+std::string media_type(std::string_view content_type);
 // Reads a sendMessage body: text/plain or text/html.
 Result<std::string> message_content_type(const net::Request& req);
 

@@ -42,7 +42,11 @@ void PlatformApi::handle(net::Request&& req, net::Responder respond) {
             add_cors(res, cors);
             respond(std::move(res));
         };
-    if (req.method == "GET" || req.method == "OPTIONS") return router_.dispatch(req, reply);
+    // Text that is not UTF-8 never gets into JSON, events or callbacks.
+    for (const auto& [key, value] : req.query)
+        if (!valid_utf8(key) || !valid_utf8(value))
+            return reply(error_response(bad_request("InvalidParameter", "query parameters must be UTF-8")));
+    if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") return router_.dispatch(req, reply);
 
     // Writes: refused while the store cannot write; otherwise answered only once durable.
     if (!platform_.store_healthy())
@@ -67,8 +71,9 @@ std::string PlatformApi::anonymous_cors_origin(const net::Request& req, std::str
         return {};
     }
     if (const std::string token = bearer_token(req); !token.empty()) {
-        auto grant = tokens_.verify_anon_token(token, now_s());
-        return grant && origin_allowed(grant->origins, origin) ? std::string(origin) : std::string();
+        // Expired tokens count too: the page must be able to read the 401 that tells it so.
+        auto origins = tokens_.anon_token_origins(token);
+        return origins && origin_allowed(*origins, origin) ? std::string(origin) : std::string();
     }
     // A preflight carries no token: allow origins named by a live anonymous token.
     std::string o(origin);

@@ -26,6 +26,9 @@ void Router::add(std::string method, std::string_view pattern, RouteHandler hand
 
 void Router::dispatch(net::Request& req, net::Responder& respond) const {
     const auto segments = split_path(req.path);
+    // HEAD is GET without a body (RFC 9110 9.3.2); the server drops the body.
+    const std::string_view method = req.method == "HEAD" ? std::string_view("GET") : std::string_view(req.method);
+    std::string allowed;  // for a 405's Allow header
     bool path_known = false;
     for (const auto& r : routes_) {
         if (r.segments.size() != segments.size()) continue;
@@ -37,12 +40,19 @@ void Router::dispatch(net::Request& req, net::Responder& respond) const {
         }
         if (!match) continue;
         path_known = true;
-        if (r.method != req.method) continue;
+        if (r.method != method) {
+            if (allowed.find(r.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + r.method;
+            if (r.method == "GET" && allowed.find("HEAD") == std::string::npos) allowed += ", HEAD";
+            continue;
+        }
         r.handler(req, params, respond);
         return;
     }
-    if (path_known)
-        respond(error_response({405, "MethodNotAllowed", "", "method not allowed on this resource"}));
+    if (path_known) {
+        auto res = error_response({405, "MethodNotAllowed", "", "method not allowed on this resource"});
+        res.set_header("Allow", allowed);
+        respond(std::move(res));
+    }
     else
         respond(error_response(not_found("no such resource")));
 }

@@ -28,6 +28,8 @@ void PlatformApi::add_service_routes() {
     });
     router_.add("GET", A + "/{}/events", [this, base_url](net::Request& req, const Params& p, net::Responder& respond) {
         CB_TRY(app, service_app(req, p[0]));
+        CB_TRY(ep, endpoint_of(req, *app));
+        (void)ep;
         const std::string id = app->config.id;
         serve_events(req, "/platformservice/v1/applications/" + id + "/events",
                      [this, id]() -> EventStream* {
@@ -84,6 +86,15 @@ void PlatformApi::add_service_routes() {
         then(*app, ep, *chat);
     };
     router_.add("GET", A + "/{}/communication/messagingInvitations/{}", [this, with_invitation](net::Request& req, const Params& p, net::Responder& respond) {
+        // addMessaging's invitation into a meeting shares this collection.
+        if (!platform_.chat_by_invitation(p[1]))
+            if (Conversation* m = platform_.meeting_by_invitation(p[1]); m && m->app_messaging_invitation_id == p[1]) {
+                CB_TRY(app, service_app(req, p[0]));
+                CB_TRY(ep, endpoint_of(req, *app));
+                if (m->trusted_app_id != app->config.id) return respond(error_response(not_found("no such invitation")));
+                return respond(json_response(200, render_add_messaging_invitation(View::service(app->config.id, ep), *m,
+                                                                                  InvitationState::connected)));
+            }
         with_invitation(req, p, respond, [&](TrustedApp& app, const std::string& ep, Conversation& chat) {
             respond(json_response(200, render_incoming_invitation(View::service(app.config.id, ep), chat,
                                                                   platform_.ucwa_app(chat.visitor_app_id), app)));
@@ -132,7 +143,8 @@ void PlatformApi::add_service_routes() {
         CB_TRY(app, service_app(req, p[0]));
         CB_TRY(ep, endpoint_of(req, *app));
         Conversation* m = platform_.meeting_by_invitation(p[1]);
-        if (!m || m->trusted_app_id != app->config.id) return respond(error_response(not_found("no such invitation")));
+        if (!m || m->trusted_app_id != app->config.id || m->meeting_invitation_id != p[1])
+            return respond(error_response(not_found("no such invitation")));
         respond(json_response(200, render_meeting_invitation(View::service(app->config.id, ep), *m, InvitationState::connected)));
     });
 

@@ -242,6 +242,10 @@ void PlatformApi::add_ucwa_routes(Side side) {
             respond(empty_response(204));
         });
     });
+    // UCWA keeps an agent "active" with reportMyActivity; availability is what routing uses.
+    router_.add("POST", A + "/{}/me/reportMyActivity", [with_app](net::Request& req, const Params& p, net::Responder& respond) {
+        with_app(req, p, respond, [&](UcwaApp&, const View&) { respond(empty_response(204)); });
+    });
     router_.add("POST", A + "/{}/me/presence", [this, with_app](net::Request& req, const Params& p, net::Responder& respond) {
         with_app(req, p, respond, [&](UcwaApp& app, const View&) {
             CB_TRY(body, json_body(req));

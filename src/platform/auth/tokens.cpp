@@ -106,6 +106,14 @@ Result<AnonGrant> TokenService::verify_anon_token(std::string_view token, std::i
     return g;
 }
 
+std::optional<std::vector<std::string>> TokenService::anon_token_origins(std::string_view token) const {
+    // Any time is accepted: only signature, issuer, audience and type are checked here.
+    constexpr std::int64_t kAnyTime = std::int64_t{1} << 40;
+    auto v = jwt_verify(key_, token, {issuer_, issuer_ + kAnonAudience, 0, kAnyTime});
+    if (!v.ok() || claim_string(v.claims, "typ") != "anon") return std::nullopt;
+    return split_origins(claim_string(v.claims, "ao"));
+}
+
 std::vector<std::string> split_origins(std::string_view list) {
     std::vector<std::string> out;
     while (!list.empty()) {

@@ -6,6 +6,7 @@
 //    a session id and the allowed web origins,
 //  - callback tokens, which the platform sends to Service Applications (audience = app id).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ public:
     Result<std::string> verify_app_token(std::string_view token, std::int64_t now) const;   // app id
     Result<std::string> verify_user_token(std::string_view token, std::int64_t now) const;  // uri
     Result<AnonGrant> verify_anon_token(std::string_view token, std::int64_t now) const;
+    // The allowed origins of a genuine anonymous token, expired or not (for CORS on the 401
+    // that tells a page its token has expired).
+    std::optional<std::vector<std::string>> anon_token_origins(std::string_view token) const;
 
     const SigningKey& key() const { return key_; }
     const std::string& issuer() const { return issuer_; }

@@ -56,6 +56,7 @@ void Platform::Impl::flush() {
     f.batch = collect();
     dirty.clear();
     f.callbacks = std::exchange(pending_callbacks, {});
+    f.forgets = std::exchange(pending_forgets, {});
     if (!store || f.batch.empty()) {
         // Nothing to make durable (or no store): publish at once, behind earlier batches.
         if (in_flight.empty()) {
@@ -66,6 +67,7 @@ void Platform::Impl::flush() {
                 }
             for (const auto& c : f.callbacks)
                 if (TrustedApp* app = self.trusted_app(c.app_id)) self.callbacks_.enqueue(*app, c.queue, c.url, c.position);
+            for (const auto& q : f.forgets) self.callbacks_.forget(q);
             return;
         }
         f.done = true;
@@ -121,6 +123,7 @@ void Platform::Impl::publish_ready() {
             }
         for (const auto& c : f.callbacks)
             if (TrustedApp* app = self.trusted_app(c.app_id)) self.callbacks_.enqueue(*app, c.queue, c.url, c.position);
+        for (const auto& q : f.forgets) self.callbacks_.forget(q);
     }
 }
 

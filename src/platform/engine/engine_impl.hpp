@@ -59,6 +59,7 @@ struct Platform::Impl {
         std::uint64_t position = 0;
     };
     std::vector<PendingCallback> pending_callbacks;
+    std::vector<std::string> pending_forgets;  // callback queues of ended conversations
 
     // --- batches handed to the store, published in order once durable ---
     struct InFlight {
@@ -66,6 +67,7 @@ struct Platform::Impl {
         store::Batch batch;  // kept to retry after a failure
         std::vector<std::pair<std::string, std::uint64_t>> publish;  // stream name -> end
         std::vector<PendingCallback> callbacks;
+        std::vector<std::string> forgets;
         std::vector<std::function<void(bool)>> waiters;
         bool done = false;
         int attempts = 0;

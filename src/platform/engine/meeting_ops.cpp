@@ -66,6 +66,7 @@ Status Platform::add_app_messaging(Conversation& m, const std::string& operation
     m.app_messaging = true;
     m.app_messaging_invitation_id = impl_->new_id();
     m.app_messaging_operation_id = operation_id;
+    impl_->meeting_by_invitation[m.app_messaging_invitation_id] = m.id;
     const View v = impl_->service_view(m);
     const std::string href = v.href("/communication/messagingInvitations/" +
                                     m.app_messaging_invitation_id);

@@ -85,10 +85,11 @@ void Platform::Impl::remove_conversation(const std::string& id) {
     touch(c);
     chat_by_invitation.erase(c.invitation_id);
     meeting_by_invitation.erase(c.meeting_invitation_id);
+    meeting_by_invitation.erase(c.app_messaging_invitation_id);
     meeting_by_uri.erase(c.online_meeting_uri);
     timers.erase("inv:" + c.id);
     for (const auto& t : c.typing) timers.erase("typing:" + c.id + ":" + t.uri);
-    self.callbacks_.forget(c.id);
+    pending_forgets.push_back(c.id);  // after its last callbacks are queued
     conversations.erase(it);
 }
 

@@ -43,6 +43,7 @@ void Platform::restore() {
             auto conv = std::make_unique<Conversation>(std::move(*c));
             if (!conv->invitation_id.empty()) impl_->chat_by_invitation[conv->invitation_id] = conv->id;
             if (!conv->meeting_invitation_id.empty()) impl_->meeting_by_invitation[conv->meeting_invitation_id] = conv->id;
+            if (!conv->app_messaging_invitation_id.empty()) impl_->meeting_by_invitation[conv->app_messaging_invitation_id] = conv->id;
             if (!conv->online_meeting_uri.empty()) impl_->meeting_by_uri[conv->online_meeting_uri] = conv->id;
             impl_->conversations.emplace(conv->id, std::move(conv));
         }
