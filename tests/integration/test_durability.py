@@ -6,6 +6,7 @@ import shutil
 import signal
 import socket
 import tempfile
+import time
 import threading
 import unittest
 import urllib.parse
@@ -220,6 +221,36 @@ class DurabilityTest(unittest.TestCase):
             self.assertTrue(any(t.startswith(prefix) for t in stored), prefix)
         r = visitor.call("POST", send, "after", {"Content-Type": "text/plain"})
         self.assertEqual(r.status, 201, r)
+
+    def test_housekeeping_compacts_read_events_and_expires_transcripts(self):
+        self.config["store"] = {"event_retention": 1, "transcript_retention": 1, "housekeeping_interval": 1}
+        self.platform = self.restart()
+        sa, visitor, agent, chat, agent_messaging = self.chat()
+        first = link(visitor.app, "events")  # ack=1
+        visitor.events.poll(timeout=0)       # the visitor now holds a later `next`
+        transcript = link(chat["meeting"], "ms:rtc:saas:transcript")
+        self.assertEqual(self.platform.call("DELETE", link(chat["meeting"], "self"), headers=sa.auth).status, 204)
+        visitor.events.poll(timeout=0)
+
+        def eventually(check, what, timeout=15):
+            deadline = time.monotonic() + timeout
+            while not check():
+                self.assertLess(time.monotonic(), deadline, what)
+                time.sleep(0.2)
+
+        # Events the visitor has read and older than the retention are compacted: a re-read of
+        # position 1 is refused with 410, the position the visitor holds still works.
+        eventually(lambda: visitor.call("GET", first + "&timeout=0").status == 410, "events compacted")
+        r = visitor.call("GET", visitor.events.next + "&timeout=0")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(visitor.call("GET", first + "&timeout=0").json["subcode"], "EventsCompacted")
+        # The ended meeting's transcript is deleted after its retention.
+        eventually(lambda: self.platform.call("GET", transcript, headers=sa.auth).status == 404, "transcript expired")
+        # Both survive a restart as they are.
+        self.restart()
+        self.rebind(visitor)
+        self.assertEqual(visitor.call("GET", first + "&timeout=0").status, 410)
+        self.assertEqual(visitor.call("GET", visitor.events.next + "&timeout=0").status, 200)
 
     def test_a_corrupt_database_is_refused_at_start(self):
         self.platform.stop()
