@@ -87,6 +87,9 @@ inline const Event* find(const Events& evs, const std::string& rel, const std::s
     return nullptr;
 }
 
+// The result points into evs: keep the events alive.
+const Event* find(const Events&& evs, const std::string& rel, const std::string& type) = delete;
+
 inline std::size_t count(const Events& evs, const std::string& rel, const std::string& type) {
     std::size_t n = 0;
     for (const auto& e : evs) n += e.rel() == rel && e.type() == type;
@@ -107,6 +110,12 @@ inline app::PlatformConfig make_config() {
 
 class EngineTest : public ::testing::Test {
 protected:
+    EngineTest() {
+        // As the platform runtime wires them.
+        callbacks.on_delivered([this](const std::string& queue, std::uint64_t last, const std::string& ctx) {
+            platform.on_callback_delivered(queue, last, ctx);
+        });
+    }
     TrustedApp& app() { return *platform.trusted_app("app1"); }
     EventStream& sa() { return app().events; }
 

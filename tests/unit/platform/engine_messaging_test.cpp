@@ -1,5 +1,7 @@
 // The engine's messaging (steps 12-13, 16-19): messages from each side, messageFilterState
 // and typing, as every stream sees them.
+#include <algorithm>
+
 #include "engine_fixture.hpp"
 
 namespace carebridge::platform::test {

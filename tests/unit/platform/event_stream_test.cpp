@@ -205,6 +205,7 @@ TEST(EventStream, WaiterCanReadAndAppendDuringWake) {
         s.append("x", "/x", "{}");
     });
     s.append("x", "/x", "{}");
+    s.publish_through(2);
     s.wake();
     EXPECT_EQ(seen, (std::vector<std::uint64_t>{1}));
     EXPECT_EQ(s.next_position(), 3u);
