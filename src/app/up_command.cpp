@@ -25,7 +25,7 @@ namespace carebridge::app {
 namespace {
 
 // The demo of config/up.toml, built in so `carebridge up` needs no file (data under ./data).
-constexpr const char* kDemoConfig = R"(
+constexpr const char* kDemoConfig = R"toml(
 [platform]
 listen = "127.0.0.1:8080"
 data_dir = "data"
@@ -72,7 +72,7 @@ display_name = "general support"
 [[helpdesk.queues]]
 name = "billing"
 display_name = "billing"
-)";
+)toml";
 
 struct UpConfig {
     PlatformConfig platform;
@@ -82,10 +82,8 @@ struct UpConfig {
 // Each half is handed to its own strict parser as TOML text, so `up` accepts exactly what
 // `platform` and `helpdesk` accept; errors are prefixed with the half they are in.
 std::string section(const toml::table& root, const char* name) {
-    const auto* t = root.get_as<toml::table>(name);
-    if (!t) throw ConfigError(std::string(name) + ": the [" + name + "] table is required");
     std::ostringstream out;
-    out << *t;
+    out << *root.get_as<toml::table>(name);
     return out.str();
 }
 
@@ -107,6 +105,8 @@ UpConfig parse_up(const std::string& text, const std::filesystem::path& base) {
 #endif
     for (const auto& [key, value] : root)
         if (key.str() != "platform" && key.str() != "helpdesk") throw ConfigError(std::string(key.str()) + ": unknown key");
+    for (const char* half : {"platform", "helpdesk"})
+        if (!root.get_as<toml::table>(half)) throw ConfigError(std::string(half) + ": the [" + half + "] table is required");
     UpConfig c;
     try {
         c.platform = parse_platform_config(section(root, "platform"));

@@ -60,9 +60,10 @@ std::vector<Command> Chat::on(const Input& in) {
         case Input::Kind::invite_failed:
             if (phase_ != Phase::inviting || in.op != pending_) return {};  // stale or repeated
             return drop_agent(in.now, true);
-        case Input::Kind::agent_joined:
-            if (phase_ == Phase::inviting && in.agent == agent_) phase_ = Phase::connected;
-            return {};
+        case Input::Kind::agent_joined:  // served: out of the queue
+            if (phase_ != Phase::inviting || in.agent != agent_) return {};
+            phase_ = Phase::connected;
+            return {Command{Do::stop_waiting, "", "", ""}};
         case Input::Kind::agent_left: {
             if ((phase_ != Phase::inviting && phase_ != Phase::connected) || in.agent != agent_) return {};
             left_.insert(agent_);
@@ -75,7 +76,6 @@ std::vector<Command> Chat::on(const Input& in) {
         case Input::Kind::offered:
             if (phase_ != Phase::waiting) return {Command{Do::release, "", "", in.agent}};
             agent_ = in.agent;
-            announced_ = 0;
             return run(Phase::inviting, Do::invite, "", in.agent);
         case Input::Kind::position:
             if (phase_ != Phase::waiting || in.position <= 0 || in.position == announced_) return {};
@@ -132,6 +132,7 @@ std::vector<Command> Chat::drop_agent(TimePoint now, bool away) {
     std::vector<Command> out{{Do::release, "", "", agent_}};
     if (away) out.push_back({Do::mark_away, "", "", agent_});
     const bool had_joined = phase_ == Phase::connected;
+    if (had_joined) announced_ = 0;  // back in the queue after a conversation: say the place again
     agent_.clear();
     pending_.clear();
     if (visitor_gone_) {
@@ -143,8 +144,7 @@ std::vector<Command> Chat::drop_agent(TimePoint now, bool away) {
 }
 
 std::vector<Command> Chat::close() {
-    std::vector<Command> out;
-    if (phase_ == Phase::waiting) out.push_back({Do::stop_waiting, "", "", ""});
+    std::vector<Command> out{{Do::stop_waiting, "", "", ""}};
     if (!agent_.empty()) out.push_back({Do::release, "", "", agent_});
     agent_.clear();
     for (auto& c : run(Phase::closing, Do::terminate)) out.push_back(std::move(c));
@@ -154,8 +154,7 @@ std::vector<Command> Chat::close() {
 // The meeting is gone (our terminate answered, or its deletion was called back): nothing is
 // left to undo.
 std::vector<Command> Chat::ended() {
-    std::vector<Command> out;
-    if (phase_ == Phase::waiting) out.push_back({Do::stop_waiting, "", "", ""});
+    std::vector<Command> out{{Do::stop_waiting, "", "", ""}};
     if (!agent_.empty()) out.push_back({Do::release, "", "", agent_});
     agent_.clear();
     pending_.clear();

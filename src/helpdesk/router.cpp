@@ -53,21 +53,21 @@ Router::Agent* Router::pick(const Waiting& w, TimePoint now) {
 
 std::vector<Assignment> Router::dispatch(TimePoint now) {
     std::vector<Assignment> out;
-    for (auto it = waiting_.begin(); it != waiting_.end();) {
-        Agent* agent = pick(*it, now);
-        if (!agent) {
-            ++it;
-            continue;
-        }
-        agent->chats.insert(it->chat);
-        out.push_back({it->chat, agent->settings.uri});
-        it = waiting_.erase(it);
+    for (auto& w : waiting_) {
+        if (!w.offered_to.empty()) continue;
+        Agent* agent = pick(w, now);
+        if (!agent) continue;
+        agent->chats.insert(w.chat);
+        w.offered_to = agent->settings.uri;
+        out.push_back({w.chat, agent->settings.uri});
     }
     return out;
 }
 
 void Router::release(const std::string& chat, const std::string& agent) {
     if (Agent* a = find(agent)) a->chats.erase(chat);
+    for (auto& w : waiting_)
+        if (w.chat == chat && w.offered_to == agent) w.offered_to.clear();
 }
 
 void Router::mark_away(const std::string& agent, TimePoint now) {

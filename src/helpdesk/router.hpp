@@ -4,9 +4,11 @@
 // Agents belong to queues and take at most max_chats chats at once. A chat waiting for an
 // agent goes to the available agent of its queue with the fewest active chats (ties: the
 // order of the configuration). An offer reserves the slot at once, so two chats are never
-// offered the one free slot. The platform does not tell the Service Application who is
-// available (see docs/HELPDESK.md); an agent whose invitation fails is marked away for a
-// while and skipped, and waiting chats are offered again on the next dispatch.
+// offered the one free slot. The platform does not tell a Service Application who is
+// available: an invitation to an unavailable agent completes with Failure
+// (TemporarilyUnavailable). So an agent whose invitation fails is marked away for a while and
+// skipped, and waiting chats are offered again on the next dispatch (the Desk re-dispatches
+// every few seconds while chats wait).
 #include <chrono>
 #include <cstdint>
 #include <set>
@@ -29,19 +31,21 @@ class Router {
 public:
     Router(std::vector<AgentSettings> agents, std::chrono::seconds away_backoff);
 
-    // The chat waits for an agent of `queue`. `order` is its place (smaller: served first), so
-    // a chat whose agent failed or left keeps its place rather than going to the back.
-    // Agents in `excluded` are never offered this chat (they left it).
+    // The chat waits for an agent of `queue` until cancel() (the agent joined, or the chat
+    // closed). `order` is its place (smaller: served first), so a chat whose agent failed or
+    // left keeps its place rather than going to the back. A chat offered to an agent keeps its
+    // place too, so a failed offer does not make the queue positions flap. Agents in
+    // `excluded` are never offered this chat (they left it).
     void wait(const std::string& chat, const std::string& queue, std::uint64_t order,
               std::set<std::string> excluded = {});
     // The chat stops waiting (it closed, or was served).
     void cancel(const std::string& chat);
-    // 1-based place among the chats waiting in the same queue; 0 if not waiting.
+    // 1-based place among the chats waiting in the same queue (offered or not); 0 if none.
     int position(const std::string& chat) const;
     std::vector<std::string> waiting() const;  // every waiting chat, oldest first
 
-    // Offers waiting chats, oldest first, to available agents; each offer occupies a slot
-    // until release().
+    // Offers waiting chats that are not on offer already, oldest first, to available agents;
+    // each offer occupies a slot until release(), which also puts the chat back on offer.
     std::vector<Assignment> dispatch(TimePoint now);
     void release(const std::string& chat, const std::string& agent);
     // The agent did not take a chat (unavailable, declined, no answer): skip it for a while.
@@ -60,6 +64,8 @@ private:
         std::uint64_t order = 0;
         std::string chat, queue;
         std::set<std::string> excluded;
+        std::string offered_to;  // the agent considering it, or ""
+
     };
     Agent* pick(const Waiting& w, TimePoint now);
     Agent* find(const std::string& uri);

@@ -38,7 +38,7 @@ CallbackReceiver::~CallbackReceiver() {
 void CallbackReceiver::set_keys(JwkSet keys) { keys_ = std::move(keys); }
 
 void CallbackReceiver::log(const std::string& line) const {
-    if (options_.log) options_.log("carebridge sdk: callback " + line);
+    if (options_.log) options_.log("sdk: callback " + line);
 }
 
 void CallbackReceiver::handle(net::Request&& request, net::Responder respond) {

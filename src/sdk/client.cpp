@@ -77,7 +77,7 @@ void Client::Impl::on_result(CallPtr call, const std::string& token, net::Client
 void Client::Impl::retry_later(CallPtr call, const Error& why) {
     const auto delay = backoff(call->attempts);
     if (options.log)
-        options.log("carebridge sdk: " + call->method + " " + call->url + " failed (" + why.describe() +
+        options.log("sdk: " + call->method + " " + call->url + " failed (" + why.describe() +
                     "), retrying in " + std::to_string(delay.count()) + " ms");
     later(delay, [call](Impl& self) { self.attempt(call); });
 }

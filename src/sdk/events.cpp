@@ -127,7 +127,7 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_positions(std::stri
 
 Result<EventBatch> parse_envelope(std::string_view body, std::optional<std::uint64_t> first_position) {
     boost::system::error_code ec;
-    auto v = json::parse(body, ec);
+    auto v = json::parse(strip_bom(body), ec);
     if (ec || !v.is_object()) return protocol_error("the event envelope is not a JSON object");
     const auto& root = v.get_object();
     EventBatch batch;

@@ -7,9 +7,13 @@
 
 namespace carebridge::sdk {
 
+std::string_view strip_bom(std::string_view body) {
+    return body.starts_with("\xEF\xBB\xBF") ? body.substr(3) : body;
+}
+
 Result<Resource> Resource::parse(std::string_view body) {
     boost::system::error_code ec;
-    auto v = boost::json::parse(body, ec);
+    auto v = boost::json::parse(strip_bom(body), ec);
     if (ec) return protocol_error("the answer is not JSON: " + ec.message());
     if (!v.is_object()) return protocol_error("the answer is not a JSON object");
     return Resource(std::move(v.get_object()));

@@ -40,6 +40,9 @@ private:
     boost::json::object json_;
 };
 
+// Without a leading UTF-8 byte order mark (some recorded bodies of the original service have one).
+std::string_view strip_bom(std::string_view body);
+
 // The value of a data: URI ("data:text/plain;charset=utf-8,Hello%20there" -> "Hello there").
 std::string data_uri_text(std::string_view uri);
 

@@ -44,9 +44,11 @@ def to_toml(d, prefix=""):
     return out
 
 
-def up_config(data_dir, **chat):
-    agents = [("alice", "Alice", ["general", "billing"]), ("bob", "Bob", ["general"]),
-              ("carol", "Carol", ["billing"])]
+DEFAULT_QUEUES = {"alice": ["general", "billing"], "bob": ["general"], "carol": ["billing"]}
+
+
+def up_config(data_dir, queues=DEFAULT_QUEUES, **chat):
+    agents = [(u, u.capitalize(), queues[u]) for u in ("alice", "bob", "carol")]
     return {
         "platform": {
             "listen": "127.0.0.1:0", "data_dir": data_dir,
@@ -133,6 +135,21 @@ class Up:
             raise AssertionError(f"carebridge up exited {code}:\n{err[-6000:]}")
 
 
+def check_script(test, html):
+    """The page's module script at least parses (when node is installed)."""
+    node = shutil.which("node")
+    if not node:
+        return
+    script = html.split('<script type="module">', 1)[1].split("</script>", 1)[0]
+    with tempfile.NamedTemporaryFile("w", suffix=".mjs", delete=False) as f:
+        f.write(script)
+    try:
+        r = subprocess.run([node, "--check", f.name], capture_output=True, text=True)
+        test.assertEqual(r.returncode, 0, r.stderr)
+    finally:
+        os.unlink(f.name)
+
+
 def text_of(message_event):
     links = embedded(message_event)["_links"]
     uri = (links.get("plainMessage") or links.get("htmlMessage"))["href"]
@@ -141,10 +158,11 @@ def text_of(message_event):
 
 class HelpdeskTestCase(unittest.TestCase):
     chat_settings = {}
+    agent_queues = DEFAULT_QUEUES
 
     def setUp(self):
         self.data = tempfile.mkdtemp(prefix="carebridge-data-")
-        self.up = Up(up_config(self.data, **self.chat_settings))
+        self.up = Up(up_config(self.data, self.agent_queues, **self.chat_settings))
 
     def tearDown(self):
         try:
@@ -179,6 +197,13 @@ class HelpdeskTestCase(unittest.TestCase):
         self.assertRegex(text, pattern)
         return text
 
+    def says_eventually(self, v, pattern, timeout=15):
+        """A message matching pattern arrives (others may come first: places can change
+        several times as callbacks of different conversations interleave)."""
+        e = v.events.wait_for("message", "completed", lambda e: embedded(e)["direction"] == "Incoming"
+                              and re.search(pattern, text_of(e)), timeout=timeout)
+        return text_of(e)
+
     def agent(self, username, available=True, endpoint="console-1"):
         a = Agent(self.up.platform, username, username + "-pass", endpoint_id=endpoint)
         if available:
@@ -207,6 +232,7 @@ class ChatTest(HelpdeskTestCase):
         page = self.up.helpdesk.call("GET", "/")
         self.assertEqual(page.status, 200)
         self.assertIn("startMessaging", page.raw)
+        check_script(self, page.raw)
         alice = self.agent("alice")
         v = self.visitor("Janardhan", "billing")
         # Step 12: the welcome names the visitor and the queue chosen by customContent.
@@ -226,6 +252,14 @@ class ChatTest(HelpdeskTestCase):
         self.assertEqual(v.call("DELETE", link(v.messaging, "conversation")).status, 204)
         alice.events.wait_for("conversation", "deleted", timeout=15)
         self.wait_idle()
+
+    def test_callbacks_must_be_signed_by_the_platform(self):
+        hd = self.up.helpdesk
+        body = {"_links": {"self": {"href": "/e?ack=1"}}, "sender": []}
+        self.assertEqual(hd.call("POST", "/callback", body).status, 401)
+        r = hd.call("POST", "/callback", body, {"Authorization": "Bearer eyJhbGciOiJub25lIn0.e30."})
+        self.assertEqual(r.status, 401, r)
+        self.assertIn("refused", self.up.stderr())
 
     def test_token_refuses_unknown_origin(self):
         r = self.up.helpdesk.call("POST", "/token", headers={"Origin": "https://evil.example"})

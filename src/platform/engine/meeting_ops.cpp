@@ -85,7 +85,8 @@ Status Platform::accept_and_bridge(Conversation& chat, Conversation& m,
     FlushOnExit flush{*impl_};
     if (chat.invitation_state != InvitationState::connecting)
         return conflict("InvalidState", "the invitation is no longer pending");
-    if (!m.bridged_chat_id.empty())
+    // A meeting bridges one live chat; once that chat has ended another may be bridged in.
+    if (!m.bridged_chat_id.empty() && conversation(m.bridged_chat_id))
         return conflict("InvalidState", "the meeting already bridges a conversation");
     UcwaApp* visitor = ucwa_app(chat.visitor_app_id);
     TrustedApp* app = trusted_app(chat.trusted_app_id);
@@ -116,6 +117,10 @@ Status Platform::accept_and_bridge(Conversation& chat, Conversation& m,
                                   "added")
                                    .in(mv, "participants", mv.href(conversation_path(m.id) + "/participants"))
                                    .embed(render_participant(mv, m.id, visitor->uri, visitor->display_name)));
+    const std::string vp = conversation_path(m.id) + "/participants/" + participant_key(visitor->uri);
+    impl_->to_service(m, m.id, Ev(mv, "participantMessaging", mv.href(vp + "/messaging"), "added")
+                                   .in(mv, "participant", mv.href(vp))
+                                   .embed(render_participant_messaging(mv, m.id, visitor->uri, visitor->display_name)));
 
     // The visitor: connected, talking to the application under its impersonated name.
     const View vv = View::visitor(visitor->id);

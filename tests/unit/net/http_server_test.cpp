@@ -132,7 +132,7 @@ TEST_F(ServerTest, OversizedBodyGets413) {
     auto data = raw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n" + std::string(4096, 'b'));
     EXPECT_EQ(data.rfind("HTTP/1.1 413", 0), 0u) << data;
     EXPECT_NE(data.find("Content-Type: application/json"), std::string::npos);
-    EXPECT_NE(data.find(R"({"code":"RequestEntityTooLarge","message":)"), std::string::npos);
+    EXPECT_NE(data.find(R"({"code":"EntityTooLarge","message":)"), std::string::npos);
     // Chunked bodies are only caught while reading the body.
     auto chunk = std::string(800, 'c');
     data = raw("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n" + chunk +
@@ -146,7 +146,7 @@ TEST_F(ServerTest, OversizedHeaderGets431) {
     start([](Request&&, Responder respond) { respond(text("unexpected")); }, options);
     auto data = raw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4000, 'h') + "\r\n\r\n");
     EXPECT_EQ(data.rfind("HTTP/1.1 431", 0), 0u) << data;
-    EXPECT_NE(data.find(R"({"code":"RequestHeaderFieldsTooLarge","message":)"), std::string::npos);
+    EXPECT_NE(data.find(R"({"code":"EntityTooLarge","message":)"), std::string::npos);
 }
 
 TEST_F(ServerTest, MalformedRequestGets400) {
