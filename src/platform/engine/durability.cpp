@@ -94,6 +94,7 @@ void Platform::Impl::on_committed(std::uint64_t ticket, const std::string& error
             std::cerr << "carebridge: store write failed, answering 503 to writes until it recovers: "
                       << error << "\n";
         healthy = false;
+        it->failed = true;
         for (auto& w : std::exchange(it->waiters, {})) w(false);
         // Keep the batch and retry: memory already holds its effects, the disk must follow.
         if (!retry_timer)
@@ -104,9 +105,13 @@ void Platform::Impl::on_committed(std::uint64_t ticket, const std::string& error
             });
         return;
     }
-    if (!healthy) std::cerr << "carebridge: store writes recovered\n";
-    healthy = true;
     it->done = true;
+    it->failed = false;
+    // Healthy again only once no failed batch is left: a later small batch may fit where a
+    // failed one did not.
+    const bool all_ok = std::none_of(in_flight.begin(), in_flight.end(), [](const InFlight& f) { return f.failed; });
+    if (!healthy && all_ok) std::cerr << "carebridge: store writes recovered\n";
+    healthy = all_ok;
     for (auto& w : std::exchange(it->waiters, {})) w(true);
     publish_ready();
 }

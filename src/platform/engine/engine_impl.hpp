@@ -70,6 +70,7 @@ struct Platform::Impl {
         std::vector<std::string> forgets;
         std::vector<std::function<void(bool)>> waiters;
         bool done = false;
+        bool failed = false;  // its last commit failed; retried until it succeeds
         int attempts = 0;
     };
     std::deque<InFlight> in_flight;
