@@ -1,0 +1,94 @@
+#include "report.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace bench {
+
+ProcSample sample_process(int pid) {
+    ProcSample s;
+    const std::string dir = pid > 0 ? "/proc/" + std::to_string(pid) : "/proc/self";
+    std::ifstream status(dir + "/status");
+    for (std::string line; std::getline(status, line);) {
+        std::istringstream in(line);
+        std::string key;
+        double kib = 0;
+        in >> key >> kib;
+        if (key == "VmRSS:") s.rss_mib = kib / 1024, s.ok = true;
+        if (key == "VmHWM:") s.hwm_mib = kib / 1024;
+        if (key == "Threads:") s.threads = static_cast<long>(kib);
+    }
+    std::ifstream stat(dir + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // Fields after the parenthesised command; utime and stime are fields 14 and 15.
+    if (auto close = text.rfind(')'); close != std::string::npos) {
+        std::istringstream in(text.substr(close + 2));
+        std::string field;
+        double utime = 0, stime = 0;
+        for (int i = 3; i <= 15 && in >> field; ++i) {
+            if (i == 14) utime = std::stod(field);
+            if (i == 15) stime = std::stod(field);
+        }
+        s.cpu_s = (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    }
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(dir + "/task", ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec)) {
+        std::ifstream sched(it->path() / "schedstat");
+        double on_cpu_ns = 0, waiting_ns = 0;
+        if (sched >> on_cpu_ns >> waiting_ns) s.wait_s += waiting_ns / 1e9;
+    }
+    for (auto it = std::filesystem::directory_iterator(dir + "/fd", ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec))
+        ++s.fds;
+    return s;
+}
+
+Report::Report(std::string scenario, std::string command) {
+    json_["scenario"] = scenario;
+    json_["command"] = command;
+    json_["metrics"] = boost::json::object();
+    json_["units"] = boost::json::object();
+    rows_.emplace_back("scenario", scenario);
+}
+
+void Report::metric(const std::string& key, double value, const std::string& unit, int precision) {
+    if (!std::isfinite(value)) value = 0;
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(precision) << value << (unit.empty() ? "" : " " + unit);
+    rows_.emplace_back(key, s.str());
+    json_["metrics"].as_object()[key] = value;
+    json_["units"].as_object()[key] = unit;
+}
+
+void Report::text(const std::string& key, const std::string& value) {
+    rows_.emplace_back(key, value);
+    json_[key] = value;
+}
+
+void Report::errors(const boost::json::object& counts) {
+    json_["errors"] = counts;
+    for (const auto& [what, n] : counts) rows_.emplace_back("error", std::string(what) + " (x" + boost::json::serialize(n) + ")");
+}
+
+void Report::print(std::ostream& out) const {
+    std::size_t width = 0;
+    for (const auto& [k, v] : rows_) width = std::max(width, k.size());
+    for (const auto& [k, v] : rows_) out << "  " << std::left << std::setw(static_cast<int>(width)) << k << "  " << v << "\n";
+    out.flush();
+}
+
+bool Report::write_json(const std::string& path) const {
+    std::ofstream f(path);
+    f << boost::json::serialize(json_) << "\n";
+    return static_cast<bool>(f);
+}
+
+}  // namespace bench

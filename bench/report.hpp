@@ -1,0 +1,34 @@
+#pragma once
+// Results: a table for people and a JSON file for scripts; /proc figures of a process.
+#include <boost/json/object.hpp>
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+struct ProcSample {
+    bool ok = false;
+    double rss_mib = 0, hwm_mib = 0;  // VmRSS, VmHWM
+    long fds = 0, threads = 0;
+    double cpu_s = 0;                 // utime + stime
+    double wait_s = 0;  // time its threads were runnable but had no core (schedstat run_delay)
+};
+ProcSample sample_process(int pid);  // pid 0: this process
+
+class Report {
+public:
+    Report(std::string scenario, std::string command);
+    void metric(const std::string& key, double value, const std::string& unit, int precision = 0);
+    void text(const std::string& key, const std::string& value);
+    void errors(const boost::json::object& counts);  // what -> count
+    void print(std::ostream& out) const;
+    bool write_json(const std::string& path) const;
+
+private:
+    std::vector<std::pair<std::string, std::string>> rows_;
+    boost::json::object json_;
+};
+
+}  // namespace bench

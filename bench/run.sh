@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Benchmarks the carebridge platform with carebridge-bench on loopback (issue 6).
+#
+#   bench/run.sh            release build, then talk at the target rate and at a light rate
+#                           (each in-memory and durable), setup, hold; 3 runs each (hold: 1),
+#                           each on a fresh platform; writes bench/RESULTS.md (~15 minutes)
+#   bench/run.sh --smoke    a few chats for a few seconds against a platform with a temporary
+#                           data_dir; exits non-zero on any lost/duplicated/reordered message
+#                           (CTest: bench.smoke). No timing assertions.
+# Options: --platform BIN --bench BIN (skip the build), --runs N, --out FILE (RESULTS.md),
+#          --keep (keep the work directory). Sizes: environment variables below.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+smoke=0 runs=3 platform="" bench="" keep=0 out="$root/bench/RESULTS.md"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --smoke) smoke=1; shift ;;
+    --platform) platform="$2"; shift 2 ;;
+    --bench) bench="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --keep) keep=1; shift ;;
+    *) echo "usage: $0 [--smoke] [--platform BIN --bench BIN] [--runs N] [--out FILE] [--keep]" >&2; exit 2 ;;
+  esac
+done
+
+# Sizes of the full run (override from the environment).
+TALK_CHATS=${TALK_CHATS:-200} TALK_RATE=${TALK_RATE:-5000} TALK_SECONDS=${TALK_SECONDS:-15}
+LIGHT_RATE=${LIGHT_RATE:-500}
+SETUP_CHATS=${SETUP_CHATS:-1000} SETUP_CONCURRENCY=${SETUP_CONCURRENCY:-64}
+HOLD_CHATS=${HOLD_CHATS:-10000} HOLD_AGENTS=${HOLD_AGENTS:-1000} HOLD_SECONDS=${HOLD_SECONDS:-10}
+HOLD_RUNS=${HOLD_RUNS:-1}
+
+if [[ -z "$platform" || -z "$bench" ]]; then
+  "$root/scripts/build.sh" release
+  cmake -S "$root" -B "$root/build/release" -DCAREBRIDGE_BENCH=ON >/dev/null
+  cmake --build "$root/build/release" --parallel "$(nproc)"
+  platform="$root/build/release/carebridge" bench="$root/build/release/bench/carebridge-bench"
+fi
+work="$(mktemp -d "${TMPDIR:-/tmp}/carebridge-bench.XXXXXX")"
+pid=""
+cleanup() {
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  if [[ $keep == 1 ]]; then echo "work directory: $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+# Every parked long-poll is a socket on both sides: raise the descriptor limit to the maximum.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# write_config FILE CALLBACK_PORT AGENTS [DATA_DIR]
+write_config() {
+  local file="$1" cb="$2" agents="$3" data="${4:-}"
+  {
+    echo 'listen = "127.0.0.1:0"'
+    [[ -n "$data" ]] && echo "data_dir = \"$data\""
+    echo '[tokens]'
+    echo 'access_token_ttl = 3600'
+    echo 'anon_token_ttl = 3600'
+    echo 'user_token_ttl = 3600'
+    echo '[events]'
+    echo 'long_poll_timeout = 30'
+    echo 'long_poll_max = 180'
+    [[ -n "$data" ]] && printf '[store]\nsynchronous = "full"\n'
+    echo '[security]'
+    echo 'allow_http_loopback_origins = true'
+    echo 'allow_http_callbacks = true'
+    echo '[[applications]]'
+    echo 'id = "1627259584"'
+    echo 'name = "Bench desk"'
+    echo 'client_id = "bench"'
+    echo 'client_secret = "bench-secret"'
+    echo 'endpoints = ["sip:desk@bench.test"]'
+    echo "callback_url = \"http://127.0.0.1:$cb/callback\""
+    for ((i = 1; i <= agents; i++)); do
+      printf '[[agents]]\nuri = "sip:bench%d@bench.test"\ndisplay_name = "Bench %d"\nusername = "bench%d"\npassword = "bench-pass"\n' "$i" "$i" "$i"
+    done
+  } > "$file"
+}
+
+# start_platform CONFIG: sets $pid and $url.
+start_platform() {
+  local log="$work/platform.$$.$RANDOM"
+  "$platform" platform --config "$1" > "$log.out" 2> "$log.err" &
+  pid=$!
+  url=""
+  for _ in $(seq 1 200); do
+    url="$(grep -o 'listening on http://[0-9.:]*' "$log.out" 2>/dev/null | head -1 | cut -d' ' -f3)" || true
+    [[ -n "$url" ]] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "platform did not start:" >&2
+  cat "$log.err" >&2
+  return 1
+}
+
+# stop_platform: SIGTERM, the exit status must be 0.
+stop_platform() {
+  local code=0
+  kill -TERM "$pid"
+  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; echo "platform did not stop" >&2; code=1; fi
+  wait "$pid" || code=$?
+  pid=""
+  return "$code"
+}
+
+# bench_run NAME STORE(memory|durable) AGENTS LIMIT_SECONDS -- carebridge-bench arguments
+bench_run() {
+  local name="$1" store="$2" agents="$3" limit="$4" data="" code=0
+  shift 5
+  local cb
+  cb="$(free_port)"
+  [[ "$store" == durable ]] && data="$work/data-$name" && mkdir -p "$data"
+  write_config "$work/$name.toml" "$cb" "$agents" "$data"
+  start_platform "$work/$name.toml"
+  echo "== $name: carebridge-bench $* (platform $store, pid $pid)" >&2
+  timeout "$limit" "$bench" "$@" --url "$url" --pid "$pid" --callback-listen "127.0.0.1:$cb" \
+    --json "$work/$name.json" > "$work/$name.txt" || code=$?
+  cat "$work/$name.txt" >&2
+  stop_platform || code=1
+  [[ "$store" == durable ]] && rm -rf "$data"
+  return "$code"
+}
+
+if [[ $smoke == 1 ]]; then
+  bench_run smoke durable 2 120 -- talk --chats 4 --agents 2 --rate 40 --duration 3 --warmup 1 \
+    --drain 10 --poll-timeout 5 --concurrency 4 --step-timeout 30
+  echo "bench smoke: ok" >&2
+  exit 0
+fi
+
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+status=0
+talk_args=(talk --chats "$TALK_CHATS" --rate "$TALK_RATE" --duration "$TALK_SECONDS" --warmup 3)
+light_args=(talk --chats "$TALK_CHATS" --rate "$LIGHT_RATE" --duration "$TALK_SECONDS" --warmup 3)
+setup_args=(setup --chats "$SETUP_CHATS" --agents 100 --concurrency "$SETUP_CONCURRENCY")
+hold_args=(hold --chats "$HOLD_CHATS" --agents "$HOLD_AGENTS" --concurrency 64 --duration "$HOLD_SECONDS")
+for ((r = 1; r <= runs; r++)); do
+  bench_run "talk-memory-$r" memory "$TALK_CHATS" 300 -- "${talk_args[@]}" || status=1
+  bench_run "talk-durable-$r" durable "$TALK_CHATS" 300 -- "${talk_args[@]}" || status=1
+  bench_run "light-memory-$r" memory "$TALK_CHATS" 300 -- "${light_args[@]}" || status=1
+  bench_run "light-durable-$r" durable "$TALK_CHATS" 300 -- "${light_args[@]}" || status=1
+  bench_run "setup-durable-$r" durable 100 300 -- "${setup_args[@]}" || status=1
+done
+for ((r = 1; r <= HOLD_RUNS; r++)); do
+  bench_run "hold-durable-$r" durable "$HOLD_AGENTS" 900 -- "${hold_args[@]}" || status=1
+done
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 "$root/bench/results.py" --work "$work" --out "$out" --started "$started" \
+  --load-before "$load_before" --load-after "$load_after" --commit "$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)" \
+  --talk "${talk_args[*]}" --light "${light_args[*]}" --setup "${setup_args[*]}" --hold "${hold_args[*]}"
+echo "wrote $out" >&2
+exit "$status"
