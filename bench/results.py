@@ -85,7 +85,9 @@ def talk_table(memory, durable):
     out = ["| | in-memory | durable (`synchronous = \"full\"`) | durable / in-memory |", "|---|---:|---:|---:|"]
     for key, label, digits in TALK_ROWS:
         m, d = median(memory, key), median(durable, key)
-        ratio = f"{d / m:.2f}" if m and d is not None else "—"
+        # (no ratio of near-zero shares of waiting time: it would be noise)
+        ok = m is not None and d is not None and m != 0 and ("waiting" not in key or m >= 5)
+        ratio = f"{d / m:.2f}" if ok else "—"
         out.append(f"| {label} | {fmt(m, digits)} | {fmt(d, digits)} | {ratio} |")
     return out
 
