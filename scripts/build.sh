@@ -23,5 +23,12 @@ case "$mode" in
     ;;
 esac
 
+# ccache (when installed) lets git worktrees and re-runs reuse objects; BASEDIR makes the
+# cache key independent of where the checkout lives.
+if command -v ccache >/dev/null 2>&1; then
+  args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+fi
+
 cmake -S . -B "$dir" -G Ninja "${args[@]}"
 cmake --build "$dir" --parallel "$(nproc)"
