@@ -94,7 +94,7 @@ void parse_listen(const std::string& s, helpdesk::Settings& out) {
 }
 
 helpdesk::Settings parse_document(const toml::table& root, bool embedded) {
-    check_keys(root, "", {"listen", "public_url", "allowed_origins", "max_chats_per_agent", "platform", "chat",
+    check_keys(root, "", {"listen", "public_url", "data_dir", "allowed_origins", "max_chats_per_agent", "platform", "chat",
                           "messages", "queues", "agents"});
     helpdesk::Settings s;
     if (auto listen = text(&root, "listen", "")) parse_listen(*listen, s);
@@ -103,6 +103,7 @@ helpdesk::Settings parse_document(const toml::table& root, bool embedded) {
         check_url(*url, "public_url");
         s.public_url = *url;
     }
+    s.data_dir = text(&root, "data_dir", "").value_or("");
     s.allowed_origins = text_list(root, "allowed_origins", "");
     for (std::size_t i = 0; i < s.allowed_origins.size(); ++i)
         check_url(s.allowed_origins[i], "allowed_origins[" + std::to_string(i) + "]");
@@ -212,7 +213,11 @@ helpdesk::Settings load_helpdesk_config(const std::filesystem::path& file) {
     if (!in) throw ConfigError("cannot read " + file.string() + ": " + std::strerror(errno));
     const std::string content{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     try {
-        return parse_helpdesk_config(content);
+        auto settings = parse_helpdesk_config(content);
+        // Like the platform's: a relative data_dir is relative to the config file.
+        if (!settings.data_dir.empty() && std::filesystem::path(settings.data_dir).is_relative())
+            settings.data_dir = (file.parent_path() / settings.data_dir).lexically_normal().string();
+        return settings;
     } catch (const ConfigError& e) {
         throw ConfigError(file.string() + ": " + e.what());
     }

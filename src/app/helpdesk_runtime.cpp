@@ -10,6 +10,7 @@
 #include "net/asio_scheduler.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace carebridge::app {
 
@@ -21,6 +22,7 @@ struct HelpdeskRuntime::Impl {
     net::HttpClient http;
     std::optional<net::HttpServer> server;
     std::string bound_url;
+    std::unique_ptr<store::Store> db;             // when settings.data_dir is set
     std::unique_ptr<helpdesk::Helpdesk> service;  // after start()
 };
 
@@ -51,7 +53,11 @@ HelpdeskRuntime::HelpdeskRuntime(boost::asio::io_context& ioc, helpdesk::Setting
     if (r.settings.public_url.empty() || r.settings.listen_port == 0) r.settings.public_url = r.bound_url;
 }
 
-HelpdeskRuntime::~HelpdeskRuntime() = default;
+HelpdeskRuntime::~HelpdeskRuntime() {
+    // The service first (it owns callbacks into the store), then what is still being written.
+    impl_->service.reset();
+    if (impl_->db) impl_->db->drain();
+}
 
 const std::string& HelpdeskRuntime::bound_url() const { return impl_->bound_url; }
 const std::string& HelpdeskRuntime::public_url() const { return impl_->settings.public_url; }
@@ -59,9 +65,17 @@ helpdesk::Settings& HelpdeskRuntime::settings() { return impl_->settings; }
 
 void HelpdeskRuntime::start() {
     Impl& r = *impl_;
+    if (!r.settings.data_dir.empty()) {
+        try {
+            std::filesystem::create_directories(r.settings.data_dir);
+            r.db = store::open_sqlite_store(std::filesystem::path(r.settings.data_dir) / "helpdesk.db", {});
+        } catch (const std::exception& e) {
+            throw std::runtime_error(std::string("helpdesk: store: ") + e.what());
+        }
+    }
     r.service = std::make_unique<helpdesk::Helpdesk>(r.settings, r.scheduler, r.http, [](const std::string& line) {
         std::cerr << "carebridge helpdesk: " << line << std::endl;
-    });
+    }, r.db.get());
     r.service->start();
 }
 

@@ -120,6 +120,10 @@ UpConfig parse_up(const std::string& text, const std::filesystem::path& base) {
     }
     if (!c.platform.data_dir.empty() && c.platform.data_dir.is_relative())
         c.platform.data_dir = (base / c.platform.data_dir).lexically_normal();
+    // One data directory for both halves unless the helpdesk names its own.
+    if (c.helpdesk.data_dir.empty()) c.helpdesk.data_dir = c.platform.data_dir.string();
+    else if (std::filesystem::path(c.helpdesk.data_dir).is_relative())
+        c.helpdesk.data_dir = (base / c.helpdesk.data_dir).lexically_normal().string();
     // The helpdesk's agents default to the platform's, which already name their queues.
     auto& hd = c.helpdesk;
     if (hd.agents.empty()) {

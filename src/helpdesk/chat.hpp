@@ -92,6 +92,7 @@ public:
     std::optional<TimePoint> deadline() const;
 
 private:
+    friend struct ChatCodec;  // saves and restores the state below (chat_codec.cpp)
     std::vector<Command> finished(const Input& in);
     std::vector<Command> run(Phase next, Do what, std::string text = {}, std::string agent = {});
     std::vector<Command> wait(TimePoint now, bool new_window);

@@ -11,9 +11,12 @@ namespace carebridge::helpdesk {
 using sdk::EventType;
 using sdk::Subject;
 
-Desk::Desk(const Settings& settings, sdk::ServiceApplication& sa, net::Scheduler& scheduler, Log log)
+Desk::Desk(const Settings& settings, sdk::ServiceApplication& sa, net::Scheduler& scheduler, Log log,
+           store::Store* store)
     : settings_(settings), sa_(sa), scheduler_(scheduler), log_(std::move(log)),
-      router_(settings.agents, settings.away_backoff) {}
+      router_(settings.agents, settings.away_backoff), store_(store) {
+    restore();
+}
 
 Desk::~Desk() { *alive_ = false; }
 
@@ -138,6 +141,7 @@ void Desk::apply(const std::string& id, std::vector<Command> commands) {
             default: chat->outbox.push_back(std::move(c)); break;
         }
     }
+    save(id);
     if (forget) {
         log_("chat " + id + ": closed");
         std::erase_if(by_path_, [&](const auto& kv) { return kv.second == id; });
@@ -153,17 +157,17 @@ void Desk::apply(const std::string& id, std::vector<Command> commands) {
 // inline, so apply() is never re-entered from inside pump().
 void Desk::pump(const std::string& id) {
     Live* chat = find(id);
-    if (!chat || chat->busy || chat->outbox.empty()) return;
-    chat->busy = true;
-    Command c = std::move(chat->outbox.front());
+    if (!chat || chat->running || chat->outbox.empty()) return;
+    chat->running = std::move(chat->outbox.front());
     chat->outbox.pop_front();
-    const std::string op = c.op;
-    execute(id, *chat, c, [this, alive = alive_, id, op](bool ok) {
+    save(id);
+    const std::string op = chat->running->op;
+    execute(id, *chat, *chat->running, [this, alive = alive_, id, op](bool ok) {
         scheduler_.post([this, alive, id, op, ok] {
             if (!*alive) return;
             Live* chat = find(id);
             if (!chat) return;
-            chat->busy = false;
+            chat->running.reset();
             Input in{Input::Kind::finished, now()};
             in.op = op;
             in.ok = ok;

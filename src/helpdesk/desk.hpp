@@ -8,15 +8,18 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "helpdesk/chat.hpp"
+#include "helpdesk/live_chat.hpp"
 #include "helpdesk/router.hpp"
 #include "helpdesk/settings.hpp"
 #include "net/scheduler.hpp"
 #include "sdk/events.hpp"
 #include "sdk/service_application.hpp"
+#include "store/store.hpp"
 
 namespace carebridge::helpdesk {
 
@@ -24,7 +27,10 @@ using Log = std::function<void(const std::string&)>;
 
 class Desk {
 public:
-    Desk(const Settings& settings, sdk::ServiceApplication& sa, net::Scheduler& scheduler, Log log);
+    // With a store, every chat's state is saved as it changes and the chats saved by an earlier
+    // run are loaded here (resume() goes on with them once the platform is reachable).
+    Desk(const Settings& settings, sdk::ServiceApplication& sa, net::Scheduler& scheduler, Log log,
+         store::Store* store = nullptr);
     ~Desk();
     Desk(const Desk&) = delete;
     Desk& operator=(const Desk&) = delete;
@@ -32,28 +38,28 @@ public:
     // Fresh callback events, in order (the CallbackReceiver's sink).
     void on_events(std::vector<sdk::Event> events);
 
+    // Runs the restored chats' unfinished work, once, when the SDK is connected.
+    void resume();
+    // done(ok) once every change made so far is stored (at once without a store): the callback
+    // receiver acknowledges a callback only then, so a crash cannot lose what it told us.
+    void when_saved(std::function<void(bool ok)> done);
+
     std::size_t live_chats() const { return chats_.size(); }
     const Router& router() const { return router_; }
 
 private:
-    // A chat's machine plus what the shell needs to act for it: the resources whose links the
-    // remote commands follow, and the serial queue of remote commands.
-    struct Live {
-        Live(ChatInfo info, const Settings& s) : machine(std::move(info), s) {}
-        Chat machine;
-        sdk::Resource invitation, meeting, messaging, bridge;
-        std::string meeting_uri;
-        bool bridged = false;
-        std::map<std::string, std::string> participants;  // participant href path -> uri
-        std::deque<Command> outbox;
-        bool busy = false;
-    };
+    using Live = LiveChat;
 
     void on_event(const sdk::Event& e);
     void new_chat(const sdk::Event& e);
     Live* find(const std::string& id);
     std::string chat_of_href(const std::string& href) const;
     void index(const std::string& href, const std::string& id);
+
+    // desk_store.cpp: saving and restoring chats.
+    void restore();
+    void save(const std::string& id);
+    void flush();
 
     void feed(const std::string& id, Input in);
     void apply(const std::string& id, std::vector<Command> commands);
@@ -84,6 +90,13 @@ private:
     std::uint64_t next_order_ = 0;
     bool dispatching_ = false, dispatch_again_ = false;
     net::TimerPtr tick_timer_;
+
+    store::Store* store_;
+    std::set<std::string> dirty_;  // chats changed (or forgotten) since the last flush
+    bool flush_posted_ = false, resumed_ = false;
+    std::vector<std::function<void(bool)>> save_waiters_;             // for the next flush
+    std::deque<std::vector<std::function<void(bool)>>> committing_;  // per commit in flight
+    net::TimerPtr flush_retry_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

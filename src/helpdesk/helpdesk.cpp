@@ -43,7 +43,8 @@ std::string normal_origin(std::string_view o) {
 }
 }  // namespace
 
-Helpdesk::Helpdesk(Settings settings, net::Scheduler& scheduler, net::HttpSender& http, Log log)
+Helpdesk::Helpdesk(Settings settings, net::Scheduler& scheduler, net::HttpSender& http, Log log,
+                   store::Store* store)
     : settings_(std::move(settings)),
       scheduler_(scheduler),
       log_(std::move(log)),
@@ -53,9 +54,11 @@ Helpdesk::Helpdesk(Settings settings, net::Scheduler& scheduler, net::HttpSender
           return options;
       }()),
       sa_(client_),
-      desk_(settings_, sa_, scheduler, log_),
+      desk_(settings_, sa_, scheduler, log_, store),
       receiver_(client_, scheduler, [this](std::vector<sdk::Event> events) { desk_.on_events(std::move(events)); },
-                sdk::CallbackReceiverOptions{.log = log_}) {
+                sdk::CallbackReceiverOptions{.log = log_, .acknowledge = [this](std::function<void(bool)> done) {
+                    desk_.when_saved(std::move(done));
+                }}) {
     if (settings_.allowed_origins.empty())
         if (auto own = sdk::origin_of(settings_.public_url)) settings_.allowed_origins.push_back(*own);
     for (auto& o : settings_.allowed_origins) o = normal_origin(o);
@@ -72,6 +75,7 @@ void Helpdesk::connect() {
             log_("connected to the platform at " + client_.platform_url() + " as application " +
                  client_.application_id());
             backoff_ = std::chrono::milliseconds(500);
+            desk_.resume();
             return;
         }
         log_("cannot connect to the platform (" + app.error().describe() + "); retrying in " +

@@ -24,7 +24,9 @@ namespace carebridge::helpdesk {
 class Helpdesk {
 public:
     // settings.public_url must be final (the bound URL when listening on port 0).
-    Helpdesk(Settings settings, net::Scheduler& scheduler, net::HttpSender& http, Log log);
+    // With a store, live chats survive a restart (see Desk).
+    Helpdesk(Settings settings, net::Scheduler& scheduler, net::HttpSender& http, Log log,
+             store::Store* store = nullptr);
     ~Helpdesk();
     Helpdesk(const Helpdesk&) = delete;
     Helpdesk& operator=(const Helpdesk&) = delete;

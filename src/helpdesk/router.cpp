@@ -74,6 +74,15 @@ void Router::mark_away(const std::string& agent, TimePoint now) {
     if (Agent* a = find(agent)) a->away_until = now + away_backoff_;
 }
 
+void Router::restore(const std::string& chat, const std::string& queue, std::uint64_t order,
+                     std::set<std::string> excluded, bool waiting, const std::string& agent) {
+    if (waiting) wait(chat, queue, order, std::move(excluded));
+    if (agent.empty()) return;
+    if (Agent* a = find(agent)) a->chats.insert(chat);
+    for (auto& w : waiting_)
+        if (w.chat == chat) w.offered_to = agent;
+}
+
 int Router::load(const std::string& agent) const {
     auto it = std::find_if(agents_.begin(), agents_.end(), [&](const Agent& a) { return a.settings.uri == agent; });
     return it == agents_.end() ? 0 : static_cast<int>(it->chats.size());

@@ -51,6 +51,11 @@ public:
     // The agent did not take a chat (unavailable, declined, no answer): skip it for a while.
     void mark_away(const std::string& agent, TimePoint now);
 
+    // A chat saved by an earlier run: waiting or not, and the agent it is offered to or held
+    // by ("" for none), exactly as wait(), dispatch() and cancel() had left it.
+    void restore(const std::string& chat, const std::string& queue, std::uint64_t order,
+                 std::set<std::string> excluded, bool waiting, const std::string& agent);
+
     int load(const std::string& agent) const;  // chats offered to or held by the agent
     bool has_agents(const std::string& queue) const;
 

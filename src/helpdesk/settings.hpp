@@ -33,6 +33,7 @@ struct Settings {
     std::string listen_address = "127.0.0.1";
     std::uint16_t listen_port = 8081;  // 0: any free port (tests)
     std::string public_url;            // how the platform and pages reach us; default: bound URL
+    std::string data_dir;              // live chats saved in <data_dir>/helpdesk.db; empty: memory only
     std::vector<std::string> allowed_origins;  // pages that may ask for a token; default: public URL
 
     sdk::ClientOptions platform;       // discover URL, client id/secret, endpoint

@@ -89,8 +89,11 @@ void CallbackReceiver::process(net::Request&& req, net::Responder respond, bool 
     std::vector<Event> fresh;
     for (auto& e : batch->events)
         if (seen_.fresh(e.position, e.digest)) fresh.push_back(std::move(e));
-    respond(answer(200));
     if (!fresh.empty()) sink_(std::move(fresh));
+    if (!options_.acknowledge) return respond(answer(200));
+    options_.acknowledge([respond = std::move(respond)](bool ok) {
+        respond(ok ? answer(200) : answer(503, "ServiceUnavailable", "the events could not be stored; send them again"));
+    });
 }
 
 void CallbackReceiver::fetch_keys() {

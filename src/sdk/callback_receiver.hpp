@@ -31,6 +31,10 @@ struct CallbackReceiverOptions {
     std::chrono::seconds jwks_min_refresh{30};  // an unknown kid refetches at most this often
     std::size_t max_parked = 256;  // callbacks waiting for the JWK set; beyond: 503
     std::function<void(const std::string&)> log;
+    // Called after the sink with a continuation: the callback is answered 200 only when it is
+    // called with true (503 with false, so the platform sends it again). For applications that
+    // store what the events did before acknowledging them; unset: 200 right away.
+    std::function<void(std::function<void(bool ok)>)> acknowledge;
 };
 
 class CallbackReceiver {

@@ -17,16 +17,19 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BINARY = None
+GREETER = None  # the SDK example program (examples/greeter)
 ORIGIN = "http://127.0.0.1:8090"  # the company page, allowed for loopback in tests
 
 
 def main():
     """Entry point of every test file: `python3 test_x.py --binary path/to/carebridge`."""
-    global BINARY
+    global BINARY, GREETER
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
+    parser.add_argument("--greeter")
     args, rest = parser.parse_known_args()
     BINARY = os.path.abspath(args.binary)
+    GREETER = args.greeter and os.path.abspath(args.greeter)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
 

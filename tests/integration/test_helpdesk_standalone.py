@@ -15,11 +15,13 @@ from test_helpdesk import ORIGIN, Remote, text_of
 
 
 class HelpdeskProcess:
-    def __init__(self, discover_url):
+    def __init__(self, discover_url, port=0, data_dir=None):
         self.dir = tempfile.mkdtemp(prefix="carebridge-helpdesk-")
         path = os.path.join(self.dir, "helpdesk.toml")
         with open(path, "w") as f:
-            f.write(f'''listen = "127.0.0.1:0"
+            if data_dir:
+                f.write(f'data_dir = "{data_dir}"\n')
+            f.write(f'''listen = "127.0.0.1:{port}"
 allowed_origins = ["{ORIGIN}"]
 [platform]
 discover_url = "{discover_url}"
@@ -52,6 +54,13 @@ max_chats = 1
     def stderr(self):
         with open(self.stderr_path) as f:
             return f.read()
+
+    def kill(self):
+        """kill -9: nothing is flushed, nothing is said goodbye to."""
+        self.proc.kill()
+        self.proc.wait(timeout=20)
+        self.proc.stdout.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def stop(self):
         self.proc.terminate()

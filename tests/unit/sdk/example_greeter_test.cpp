@@ -1,72 +1,13 @@
-// The example of src/sdk/README.md, compiled and run here so it cannot rot: a Service
-// Application that takes every incoming chat into an ad-hoc meeting and greets the visitor,
-// written only against the SDK. The test plays the platform with recorded answers.
+// The SDK example (examples/greeter, walked through in docs/SDK.md) against recorded platform
+// answers: it must ask for exactly the call flow's steps 8-12, in order, following links.
+// tests/integration/test_sdk_example.py runs the same example as a program against a real platform.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-#include "sdk/callback_receiver.hpp"
-#include "sdk/service_application.hpp"
+#include "greeter/greeter.hpp"
 #include "sdk_fixture.hpp"
 
-namespace example {
-
-using namespace carebridge;
-
-// --- the example -----------------------------------------------------------------------
-class Greeter {
-public:
-    Greeter(sdk::Client& client, net::Scheduler& scheduler)
-        : sa_(client), receiver_(client, scheduler, [this](std::vector<sdk::Event> events) {
-              for (const auto& e : events)
-                  if (e.subject == sdk::Subject::messaging_invitation && e.type == sdk::EventType::started &&
-                      e.resource && e.resource->str("direction") == "Incoming")
-                      greet(*e.resource);
-          }) {}
-
-    // Give it the platform's POSTs to your callback URL.
-    void on_callback(net::Request&& request, net::Responder respond) {
-        receiver_.handle(std::move(request), std::move(respond));
-    }
-    sdk::CallbackReceiver& receiver() { return receiver_; }
-
-private:
-    // Steps 8-12, following links only: meeting, its messaging, accept and bridge, hello.
-    void greet(sdk::Resource invitation) {
-        sa_.start_adhoc_meeting(invitation, "greeting", "", "greet-1", [=, this](sdk::Result<sdk::MeetingStarted> m) {
-            if (!m) return log(m.error());
-            sa_.get(m->conversation_href, [=, this](sdk::Result<sdk::Resource> meeting) {
-                if (!meeting) return log(meeting.error());
-                sa_.get(meeting->link("messaging").value_or(""), [=, this](sdk::Result<sdk::Resource> messaging) {
-                    if (!messaging) return log(messaging.error());
-                    sa_.add_messaging(*messaging, "greet-2", [=, this](sdk::Result<sdk::Resource> joined) {
-                        if (!joined) return log(joined.error());
-                        sa_.accept_and_bridge(invitation, m->online_meeting_uri, "Greeter",
-                                              [=, this](sdk::Result<sdk::Resource> bridged) {
-                            if (!bridged) return log(bridged.error());
-                            sa_.get(joined->link("messaging").value_or(""), [this](sdk::Result<sdk::Resource> connected) {
-                                if (!connected) return log(connected.error());
-                                sa_.send_message(*connected, "Hello!", "greet-3", [this](sdk::Result<std::string> sent) {
-                                    if (!sent) log(sent.error());
-                                });
-                            });
-                        });
-                    });
-                });
-            });
-        });
-    }
-    void log(const sdk::Error& e) { errors.push_back(e.describe()); }
-
-    sdk::ServiceApplication sa_;
-    sdk::CallbackReceiver receiver_;
-
-public:
-    std::vector<std::string> errors;
-};
-// --- end of the example ----------------------------------------------------------------
-
-}  // namespace example
 
 namespace carebridge::sdk_test {
 namespace {
@@ -75,7 +16,7 @@ class GreeterTest : public ConnectedClient {};
 
 TEST_F(GreeterTest, TakesAChatIntoAMeetingAndSaysHello) {
     connect();
-    example::Greeter greeter(client, sched);
+    example::Greeter greeter(client, sched, "Hello!");
     const auto key = auth::SigningKey::generate();
     greeter.receiver().set_keys(*sdk::JwkSet::parse(
         boost::json::serialize(boost::json::object{{"keys", boost::json::array{key.public_jwk()}}})));
