@@ -46,9 +46,10 @@ struct ClientOptions {
 };
 
 // Whether a call may be sent again after an unclear failure (timeout, connection lost,
-// 502/503/504/429). GET and DELETE are; POSTs are not: the platform does not deduplicate them
-// by operationId yet, so a repeated startAdhocMeeting would start a second meeting. Any call is
-// retried when it provably never left (connect or resolve failed) or was refused with 401.
+// 502/503/504/429). GET and DELETE are, and so are the POSTs the platform deduplicates by
+// operationId (startAdhocMeeting, addMessaging, sendMessage, addParticipant); other POSTs are
+// not. Any call is retried when it provably never left (connect or resolve failed) or was
+// refused with 401.
 enum class Retry { safe, unsafe };
 
 struct HttpReply {

@@ -34,6 +34,12 @@ void ServiceApplication::anon_application_token(const std::string& session_id, c
     });
 }
 
+namespace {
+// The platform answers a repeated operationId with what the first request did (no second
+// meeting, invitation or message), so such a POST is as safe to repeat as a GET.
+Retry by_operation(const std::string& operation_id) { return operation_id.empty() ? Retry::unsafe : Retry::safe; }
+}  // namespace
+
 void ServiceApplication::start_adhoc_meeting(const Resource& invitation, const std::string& subject,
                                              const std::string& callback_url, const std::string& operation_id,
                                              Callback<MeetingStarted> done) {
@@ -41,7 +47,7 @@ void ServiceApplication::start_adhoc_meeting(const Resource& invitation, const s
     if (!follow(invitation, "startAdhocMeeting", href, done)) return;
     json::object body{{"subject", subject}, {"operationId", operation_id}};
     if (!callback_url.empty()) body["callbackUrl"] = callback_url;
-    client_.call("POST", href, std::move(body), Retry::unsafe, [done = std::move(done)](Result<Resource> r) {
+    client_.call("POST", href, std::move(body), by_operation(operation_id), [done = std::move(done)](Result<Resource> r) {
         if (!r) return done(r.error());
         MeetingStarted m{r->str("onlineMeetingUri"), r->link("conversation").value_or(""), *r};
         if (m.online_meeting_uri.empty() || m.conversation_href.empty())
@@ -54,7 +60,7 @@ void ServiceApplication::add_messaging(const Resource& messaging, const std::str
                                        Callback<Resource> done) {
     std::string href;
     if (!follow(messaging, "addMessaging", href, done)) return;
-    client_.call("POST", href, json::object{{"operationId", operation_id}}, Retry::unsafe, std::move(done));
+    client_.call("POST", href, json::object{{"operationId", operation_id}}, by_operation(operation_id), std::move(done));
 }
 
 void ServiceApplication::accept_and_bridge(const Resource& invitation, const std::string& online_meeting_uri,
@@ -91,7 +97,7 @@ void ServiceApplication::send_message(const Resource& messaging, const std::stri
     if (!follow(messaging, "sendMessage", href, done)) return;
     // sendMessage takes its operationId as a query parameter (the body is the message).
     if (!operation_id.empty()) href = with_query(href, "operationId", operation_id);
-    client_.send("POST", href, text, "text/plain; charset=utf-8", Retry::unsafe,
+    client_.send("POST", href, text, "text/plain; charset=utf-8", by_operation(operation_id),
                  [done = std::move(done)](Result<HttpReply> r) {
                      if (!r) return done(r.error());
                      done(r->header("Location").value_or(""));
@@ -102,7 +108,7 @@ void ServiceApplication::add_participant(const Resource& meeting, const std::str
                                          const std::string& operation_id, Callback<Resource> done) {
     std::string href;
     if (!follow(meeting, "addParticipant", href, done)) return;
-    client_.call("POST", href, json::object{{"to", to}, {"operationId", operation_id}}, Retry::unsafe,
+    client_.call("POST", href, json::object{{"to", to}, {"operationId", operation_id}}, by_operation(operation_id),
                  std::move(done));
 }
 

@@ -41,6 +41,10 @@ void Platform::set_available(UcwaApp& agent, bool available) {
 Result<ParticipantInvitation*> Platform::add_participant(Conversation& m, const std::string& to,
                                                          const std::string& operation_id) {
     FlushOnExit flush{*impl_};
+    // A repeated operation (a retry) gets the invitation it already made.
+    if (!operation_id.empty())
+        for (auto& [id, known] : impl_->participant_invitations)
+            if (known->meeting_id == m.id && known->operation_id == operation_id && known->to == to) return known.get();
     if (m.participant(to)) return conflict("AlreadyExists", "that participant is already in the meeting");
     auto owned = std::make_unique<ParticipantInvitation>();
     ParticipantInvitation& inv = *owned;

@@ -41,6 +41,10 @@ struct Platform::Impl {
     std::unordered_map<std::string, std::string> chat_by_invitation;       // -> chat id
     std::unordered_map<std::string, std::string> meeting_by_invitation;    // -> meeting id
     std::unordered_map<std::string, std::string> meeting_by_uri;           // -> meeting id
+    // "<application id>\n<operationId>" -> meeting id: a repeated startAdhocMeeting (a client
+    // retrying after a lost answer) gets the meeting it already started.
+    std::unordered_map<std::string, std::string> meeting_by_operation;
+    static std::string operation_key(const Conversation& m) { return m.trusted_app_id + "\n" + m.operation_id; }
     std::unordered_map<std::string, std::unique_ptr<ParticipantInvitation>> participant_invitations;
     std::unordered_map<std::string, net::TimerPtr> timers;  // invitation / typing timeouts
     std::map<std::string, TranscriptInfo> transcripts;      // by meeting id

@@ -20,6 +20,11 @@ Result<Conversation*> Platform::start_adhoc_meeting(TrustedApp& app, const std::
                                                     const std::string& callback_url,
                                                     const std::string& operation_id) {
     FlushOnExit flush{*impl_};
+    // Idempotent by operationId (UCWA's operationId identifies one operation of the client).
+    if (!operation_id.empty())
+        if (auto it = impl_->meeting_by_operation.find(app.config.id + "\n" + operation_id);
+            it != impl_->meeting_by_operation.end())
+            if (Conversation* known = conversation(it->second)) return known;
     auto owned = std::make_unique<Conversation>();
     Conversation& m = *owned;
     m.id = impl_->new_id();
@@ -39,6 +44,7 @@ Result<Conversation*> Platform::start_adhoc_meeting(TrustedApp& app, const std::
     impl_->conversations.emplace(m.id, std::move(owned));
     impl_->meeting_by_invitation[m.meeting_invitation_id] = m.id;
     impl_->meeting_by_uri[m.online_meeting_uri] = m.id;
+    if (!operation_id.empty()) impl_->meeting_by_operation[Impl::operation_key(m)] = m.id;
     auto& t = impl_->transcripts[m.id];
     t = {m.id, app.config.id, subject, m.created, 0};
     impl_->save_transcript_info(t);
@@ -62,7 +68,11 @@ Result<Conversation*> Platform::start_adhoc_meeting(TrustedApp& app, const std::
 
 Status Platform::add_app_messaging(Conversation& m, const std::string& operation_id) {
     FlushOnExit flush{*impl_};
-    if (m.app_messaging) return conflict("InvalidState", "messaging is already connected");
+    if (m.app_messaging) {
+        // The same operation again (a retry) succeeds again; another one is a conflict.
+        if (!operation_id.empty() && operation_id == m.app_messaging_operation_id) return Ok{};
+        return conflict("InvalidState", "messaging is already connected");
+    }
     m.app_messaging = true;
     m.app_messaging_invitation_id = impl_->new_id();
     m.app_messaging_operation_id = operation_id;

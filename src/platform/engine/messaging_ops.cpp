@@ -33,6 +33,14 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
     auto room_r = room_for(*this, actor, conv);
     if (!room_r) return room_r.error();
     Conversation& m = **room_r;
+    // A repeated operation (a retry after a lost answer) is the message already sent, not a
+    // second one; retries come soon, so the recent messages are enough to look at.
+    if (!input.operation_id.empty()) {
+        constexpr std::size_t kRecent = 256;
+        const auto& t = m.transcript;
+        for (std::size_t i = t.size(); i > 0 && t.size() - i < kRecent; --i)
+            if (t[i - 1].operation_id == input.operation_id && t[i - 1].sender_uri == actor.uri) return t[i - 1];
+    }
     impl_->clear_typing(m, actor.uri);
 
     Message msg;

@@ -87,6 +87,8 @@ void Platform::Impl::remove_conversation(const std::string& id) {
     meeting_by_invitation.erase(c.meeting_invitation_id);
     meeting_by_invitation.erase(c.app_messaging_invitation_id);
     meeting_by_uri.erase(c.online_meeting_uri);
+    if (auto op = meeting_by_operation.find(operation_key(c)); op != meeting_by_operation.end() && op->second == c.id)
+        meeting_by_operation.erase(op);
     timers.erase("inv:" + c.id);
     for (const auto& t : c.typing) timers.erase("typing:" + c.id + ":" + t.uri);
     pending_forgets.push_back(c.id);  // after its last callbacks are queued

@@ -45,6 +45,8 @@ void Platform::restore() {
             if (!conv->meeting_invitation_id.empty()) impl_->meeting_by_invitation[conv->meeting_invitation_id] = conv->id;
             if (!conv->app_messaging_invitation_id.empty()) impl_->meeting_by_invitation[conv->app_messaging_invitation_id] = conv->id;
             if (!conv->online_meeting_uri.empty()) impl_->meeting_by_uri[conv->online_meeting_uri] = conv->id;
+            if (conv->kind == ConversationKind::meeting && !conv->operation_id.empty())
+                impl_->meeting_by_operation[Impl::operation_key(*conv)] = conv->id;
             impl_->conversations.emplace(conv->id, std::move(conv));
         }
     for (const auto& s : st.load(persist::kParticipantInvitation))
