@@ -2,6 +2,7 @@
 // (steps 14-15), joining its messaging, and leaving.
 #include <algorithm>
 
+#include "platform/engine/capacity.hpp"
 #include "platform/engine/engine_impl.hpp"
 #include "platform/engine/persistence.hpp"
 
@@ -42,6 +43,8 @@ Result<ParticipantInvitation*> Platform::add_participant(Conversation& m, const 
                                                          const std::string& operation_id) {
     FlushOnExit flush{*impl_};
     if (m.participant(to)) return conflict("AlreadyExists", "that participant is already in the meeting");
+    if (meeting_headcount(*impl_, m) >= config_.limits.participants_per_meeting)
+        return meeting_full(config_.limits.participants_per_meeting);
     auto owned = std::make_unique<ParticipantInvitation>();
     ParticipantInvitation& inv = *owned;
     inv.id = impl_->new_id();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "platform/engine/engine_impl.hpp"
+#include "platform/engine/html_sanitizer.hpp"
 #include "platform/engine/persistence.hpp"
 
 namespace carebridge::platform {
@@ -33,6 +34,12 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
     auto room_r = room_for(*this, actor, conv);
     if (!room_r) return room_r.error();
     Conversation& m = **room_r;
+    // HTML is cut down to the allowlist before it is stored, delivered or called back.
+    if (input.content_type == "text/html") {
+        input.text = sanitize_html(input.text);
+        if (input.text.empty())
+            return bad_request("InvalidParameter", "the HTML message has no allowed content");
+    }
     impl_->clear_typing(m, actor.uri);
 
     Message msg;
