@@ -65,7 +65,7 @@ void parse_limits_and_security(const toml::table& root, PlatformConfig& c) {
         "body_limit", "header_limit", "header_timeout", "idle_timeout", "max_connections",
         "json_body_limit", "message_limit", "parked_polls", "participants_per_meeting",
         "chats_per_application", "anon_tokens_per_minute", "anon_apps_per_minute",
-        "messages_per_10s", "app_requests_per_second", "rate_limit_keys"});
+        "messages_per_10s", "app_requests_per_second", "sign_ins_per_minute", "rate_limit_keys"});
     auto& l = c.limits;
     integer(limits, L, "body_limit", c.body_limit, 1024, kMaxBodyLimit);
     integer(limits, L, "header_limit", l.header_limit, 1024, 1 << 20);
@@ -81,11 +81,13 @@ void parse_limits_and_security(const toml::table& root, PlatformConfig& c) {
     integer(limits, L, "anon_apps_per_minute", l.anon_apps_per_minute, 0, kMaxCount);
     integer(limits, L, "messages_per_10s", l.messages_per_10s, 0, kMaxCount);
     integer(limits, L, "app_requests_per_second", l.app_requests_per_second, 0, kMaxCount);
+    integer(limits, L, "sign_ins_per_minute", l.sign_ins_per_minute, 0, kMaxCount);
     integer(limits, L, "rate_limit_keys", l.rate_limit_keys, 16, 100'000'000);
 
     const char* S = "security";
     const auto* security = table(root, S, {"allow_http_loopback_origins", "allow_http_callbacks",
-                                           "allow_private_callbacks", "trusted_proxies"});
+                                           "allow_private_callbacks", "trusted_proxies",
+                                           "tls_cert_file", "tls_key_file"});
     boolean(security, S, "allow_http_loopback_origins", c.allow_http_loopback_origins);
     boolean(security, S, "allow_http_callbacks", c.allow_http_callbacks);
     boolean(security, S, "allow_private_callbacks", c.security.allow_private_callbacks);
@@ -98,6 +100,19 @@ void parse_limits_and_security(const toml::table& root, PlatformConfig& c) {
             c.security.trusted_proxies.push_back(item->as_string()->get());
         }
     }
+    for (auto [key, field] : {std::pair{"tls_cert_file", &SecurityConfig::tls_cert_file},
+                              std::pair{"tls_key_file", &SecurityConfig::tls_key_file}}) {
+        const toml::node* n = security ? security->get(key) : nullptr;
+        if (n == nullptr) continue;
+        if (!n->is_string() || n->as_string()->get().empty()) fail(S, key, "must be a file path");
+        c.security.*field = n->as_string()->get();
+    }
+    if (c.security.tls_cert_file.empty() != c.security.tls_key_file.empty())
+        fail(S, c.security.tls_cert_file.empty() ? "tls_cert_file" : "tls_key_file",
+             "set both tls_cert_file and tls_key_file, or neither");
+    // The default public URL follows the scheme actually served.
+    if (!c.security.tls_cert_file.empty() && root.get("public_url") == nullptr && c.public_url.starts_with("http://"))
+        c.public_url = "https://" + c.public_url.substr(7);
 }
 
 void check_callback_targets(const PlatformConfig& c) {

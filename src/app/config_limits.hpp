@@ -26,6 +26,7 @@ struct LimitsConfig {
     std::int64_t anon_apps_per_minute = 30;      // anonymous application creation, per client IP
     std::int64_t messages_per_10s = 10;          // messages, per anonymous token
     std::int64_t app_requests_per_second = 200;  // requests, per trusted application (burst: 2 s worth)
+    std::int64_t sign_ins_per_minute = 60;       // token endpoint (password hashing is costly), per client IP
     std::size_t rate_limit_keys = 100'000;       // keys (IPs, tokens) each limiter tracks (LRU)
 };
 
@@ -35,6 +36,10 @@ struct SecurityConfig {
     // Callbacks to private networks (10/8, 172.16/12, 192.168/16, fc00::/7): a Service
     // Application on the internal network. Link-local and metadata addresses stay refused.
     bool allow_private_callbacks = false;
+    // HTTPS served by the platform itself: PEM certificate chain and key, both or neither
+    // (relative paths are relative to the working directory; prefer absolute ones).
+    std::string tls_cert_file;
+    std::string tls_key_file;
 };
 
 }  // namespace carebridge::app

@@ -18,9 +18,17 @@ std::string hash_password(const std::string& password) {
 }
 
 void hash_plain_passwords(PlatformConfig& config) {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
     for (auto& agent : config.agents) {
         if (agent.password.empty()) continue;
-        agent.password_hash = hash_password(agent.password);
+        // The minimum cost on purpose: the plain text sits in the config file, so a costly hash
+        // of it protects nothing, while it would cost every start-up and sign-in 0.1-1 s of the
+        // engine thread. Deployments set password_hash (interactive cost) instead.
+        char out[crypto_pwhash_STRBYTES];
+        if (crypto_pwhash_str(out, agent.password.c_str(), agent.password.size(), crypto_pwhash_OPSLIMIT_MIN,
+                              crypto_pwhash_MEMLIMIT_MIN) != 0)
+            throw std::runtime_error("crypto_pwhash_str failed (out of memory?)");
+        agent.password_hash = out;
         sodium_memzero(agent.password.data(), agent.password.size());
         agent.password.clear();
     }

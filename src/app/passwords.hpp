@@ -12,8 +12,9 @@ namespace carebridge::app {
 // 64 MiB per sign-in attempt). Throws std::runtime_error when libsodium fails (out of memory).
 std::string hash_password(const std::string& password);
 
-// Replaces every agent's plain `password` with its hash and wipes the plain text, so sign-in
-// has one, constant-time path (crypto_pwhash_str_verify) and no secret stays in memory.
+// Replaces every agent's plain `password` with its hash (minimum cost: see passwords.cpp) and
+// wipes the plain text, so sign-in has one constant-time path (crypto_pwhash_str_verify) and
+// no plain secret stays in memory.
 void hash_plain_passwords(PlatformConfig& config);
 
 // `carebridge hash-password`: reads one password line from in, prints its hash to out.

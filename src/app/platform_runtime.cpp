@@ -88,6 +88,8 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
     options.header_timeout = std::chrono::seconds(cfg.limits.header_timeout);
     options.idle_timeout = std::chrono::seconds(cfg.limits.idle_timeout);
     options.max_connections = cfg.limits.max_connections;
+    options.tls_cert_file = cfg.security.tls_cert_file;
+    options.tls_key_file = cfg.security.tls_key_file;
     r.server.emplace(ioc, options, [&r](net::Request&& req, net::Responder respond) {
         if (r.route) r.route(std::move(req), std::move(respond));
     });
@@ -100,7 +102,7 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
     }
     const std::string host = cfg.listen_address.find(':') != std::string::npos ? "[" + cfg.listen_address + "]"
                                                                                 : cfg.listen_address;
-    r.bound_url = "http://" + host + ":" + std::to_string(port);
+    r.bound_url = (cfg.security.tls_cert_file.empty() ? "http://" : "https://") + host + ":" + std::to_string(port);
     // With port 0 the public URL can only be known now.
     if (cfg.public_url.empty() || cfg.listen_port == 0) cfg.public_url = r.bound_url;
 

@@ -3,8 +3,15 @@ and the right status (413, 429 + Retry-After, 431, 503, 409), slow and idle conn
 closed, callback URLs cannot aim at internal addresses, CORS reflects only the exact origin,
 text/html messages are sanitised, agent password hashes work, and a normal chat still works.
 Each class runs its own platform with small limits so the tests stay fast (see docs/SECURITY.md)."""
+import http.client
+import os
+import re
+import shutil
 import socket
+import ssl
 import subprocess
+import tempfile
+import unittest
 import threading
 import time
 import urllib.parse
@@ -157,7 +164,7 @@ class RateLimits(PlatformTestCase):
 
 class UntrustedForwardedFor(PlatformTestCase):
     def config(self, callback_url):
-        return with_limits(default_config(callback_url), {"anon_apps_per_minute": 1})
+        return with_limits(default_config(callback_url), {"anon_apps_per_minute": 1, "sign_ins_per_minute": 2})
 
     def test_forwarded_for_is_ignored_from_untrusted_peers(self):
         sa = ServiceApp(self.platform)
@@ -168,6 +175,14 @@ class UntrustedForwardedFor(PlatformTestCase):
             r = self.platform.call("POST", link(disc, "anonApplications"), {"anonymousDisplayName": "v"},
                                    dict(headers, **{"X-Forwarded-For": f"198.51.100.{i}"}))
             self.assertEqual(r.status, expect, r)
+
+    def test_sign_ins_per_client_ip(self):
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        for password, expect in (("wrong", 400), ("alice-pass", 200)):
+            r = self.platform.call("POST", "/oauth2/token", f"grant_type=password&username=alice&password={password}", form)
+            self.assertEqual(r.status, expect, r)
+        r = self.platform.call("POST", "/oauth2/token", "grant_type=password&username=alice&password=alice-pass", form)
+        assert_too_many(r, "SignIns")
 
 
 class ApplicationRequestRate(PlatformTestCase):
@@ -214,7 +229,8 @@ class Capacity(PlatformTestCase):
     def test_parked_polls_per_channel(self):
         sa = ServiceApp(self.platform)
         visitor = Visitor(self.platform, sa.anon_token())
-        events = link(visitor.app, "events")
+        visitor.events.poll(timeout=0)  # drained: the next polls park
+        events = visitor.events.next
         first = {}
 
         def park():
@@ -316,6 +332,68 @@ class MessagesAndPasswords(PlatformTestCase):
             self.assertEqual(r.json["error"], "invalid_grant")
         r = subprocess.run([cbtest.BINARY, "hash-password"], input="", capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 2)
+
+
+class Tls(unittest.TestCase):
+    """`carebridge platform` serving HTTPS itself, with a self-signed certificate made here."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="carebridge-tls-")
+        self.cert, key = os.path.join(self.dir, "cert.pem"), os.path.join(self.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", self.cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        cfg = with_limits(default_config("https://helpdesk.contoso.com/cb"), None,
+                          {"tls_cert_file": self.cert, "tls_key_file": key})
+        path = os.path.join(self.dir, "platform.toml")
+        with open(path, "w") as f:
+            f.write(cbtest.to_toml(cfg))
+        self.err = open(os.path.join(self.dir, "stderr.log"), "w+")
+        self.proc = subprocess.Popen([cbtest.BINARY, "platform", "--config", path], stdout=subprocess.PIPE,
+                                     stderr=self.err, text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"listening on https://([0-9.]+):(\d+) \(public URL (https://[^)]+)\)", line)
+        if not m:
+            self.proc.kill()
+            self.fail("no https listener: " + line)
+        self.host, self.port, self.public = m.group(1), int(m.group(2)), m.group(3)
+
+    def tearDown(self):
+        self.proc.terminate()
+        code = self.proc.wait(timeout=20)
+        self.proc.stdout.close()
+        self.err.seek(0)
+        err = self.err.read()
+        self.err.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("Sanitizer", err)
+
+    def test_serves_https_with_keep_alive(self):
+        context = ssl.create_default_context(cafile=self.cert)
+        conn = http.client.HTTPSConnection(self.host, self.port, context=context, timeout=10)
+        for _ in range(2):  # two requests on one TLS connection
+            conn.request("GET", "/healthz")
+            r = conn.getresponse()
+            self.assertEqual((r.status, r.read()), (200, b'{"status":"ok"}'))
+        conn.request("POST", "/oauth2/token", "grant_type=client_credentials&client_id=helpdesk&client_secret=helpdesk-secret",
+                     {"Content-Type": "application/x-www-form-urlencoded"})
+        r = conn.getresponse()
+        self.assertEqual(r.status, 200)
+        r.read()
+        conn.request("GET", "/platformservice/discover")
+        r = conn.getresponse()
+        self.assertIn(self.public.encode(), r.read())  # links use the https public URL
+        conn.close()
+        self.assertTrue(self.public.startswith("https://"))
+        # Plain HTTP on the TLS port gets no HTTP answer.
+        with socket.create_connection((self.host, self.port), timeout=10) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            try:
+                answer = s.recv(4096)
+            except ConnectionResetError:
+                answer = b""
+            self.assertFalse(answer.startswith(b"HTTP/1.1 200"), answer)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ Defences::Defences(const app::PlatformConfig& config, const auth::TokenService& 
       anon_tokens_(config.limits.anon_tokens_per_minute, 60'000, config.limits.rate_limit_keys),
       anon_apps_(config.limits.anon_apps_per_minute, 60'000, config.limits.rate_limit_keys),
       messages_(config.limits.messages_per_10s, 10'000, config.limits.rate_limit_keys),
-      app_requests_(config.limits.app_requests_per_second * 2, 2'000, config.limits.rate_limit_keys) {}
+      app_requests_(config.limits.app_requests_per_second * 2, 2'000, config.limits.rate_limit_keys),
+      sign_ins_(config.limits.sign_ins_per_minute, 60'000, config.limits.rate_limit_keys) {}
 
 std::string Defences::client_ip(const net::Request& req) const {
     const auto& proxies = config_.security.trusted_proxies;
@@ -80,6 +81,10 @@ std::optional<net::Response> Defences::check(const net::Request& req, std::int64
                                "the body exceeds " + std::to_string(body_limit) + " bytes"});
     }
 
+    // The token endpoint, per client IP: each password grant costs an Argon2 verification
+    // (~0.1 s, 64 MiB) on the engine thread, so unbounded guessing would stall the platform.
+    if (post && req.path == "/oauth2/token" && sign_ins_.enabled())
+        return limit(sign_ins_, client_ip(req), now_ms, "SignIns");
     // Anonymous application creation, per client IP (the visitor's browser).
     if (post && req.path == kAnonApps && anon_apps_.enabled())
         return limit(anon_apps_, client_ip(req), now_ms, "AnonymousApplications");

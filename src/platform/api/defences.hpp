@@ -1,7 +1,7 @@
 #pragma once
 // Per-request defences that run before routing: body size per resource and the rate limits
-// (anonymous tokens and applications per client IP, messages per anonymous token, requests
-// per trusted application). Cheap checks only; authentication is still the handlers' job.
+// (anonymous tokens, anonymous applications and sign-ins per client IP, messages per
+// anonymous token, requests per trusted application). Cheap checks only; authentication is still the handlers' job.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,7 +30,7 @@ private:
 
     const app::PlatformConfig& config_;
     const auth::TokenService& tokens_;
-    RateLimiter anon_tokens_, anon_apps_, messages_, app_requests_;
+    RateLimiter anon_tokens_, anon_apps_, messages_, app_requests_, sign_ins_;
 };
 
 // Where the /metrics counter of refused requests goes (Operations issue): one call per refusal.

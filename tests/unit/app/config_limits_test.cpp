@@ -54,6 +54,7 @@ anon_tokens_per_minute = 0
 anon_apps_per_minute = 7
 messages_per_10s = 8
 app_requests_per_second = 9
+sign_ins_per_minute = 11
 rate_limit_keys = 100
 [security]
 trusted_proxies = ["10.0.0.1", "::1"]
@@ -73,6 +74,7 @@ allow_private_callbacks = true
     EXPECT_EQ(c.limits.anon_apps_per_minute, 7);
     EXPECT_EQ(c.limits.messages_per_10s, 8);
     EXPECT_EQ(c.limits.app_requests_per_second, 9);
+    EXPECT_EQ(c.limits.sign_ins_per_minute, 11);
     EXPECT_EQ(c.limits.rate_limit_keys, 100u);
     EXPECT_EQ(c.security.trusted_proxies, (std::vector<std::string>{"10.0.0.1", "::1"}));
     EXPECT_TRUE(c.security.allow_private_callbacks);
