@@ -7,6 +7,7 @@
 #include "app/config.hpp"
 #include "app/helpdesk_command.hpp"
 #include "app/helpdesk_config.hpp"
+#include "app/passwords.hpp"
 #include "app/platform_command.hpp"
 #include "app/up_command.hpp"
 
@@ -26,12 +27,14 @@ int main(int argc, char** argv) {
     up->add_option("--config,-c", config_path, "TOML file with [platform] and [helpdesk] tables");
 
     cli.add_subcommand("version", "Print the version");
+    cli.add_subcommand("hash-password", "Read a password on stdin, print its password_hash for [[agents]]");
     CLI11_PARSE(cli, argc, argv);
 
     if (cli.got_subcommand("version")) {
         std::cout << "carebridge 0.1.0\n";
         return 0;
     }
+    if (cli.got_subcommand("hash-password")) return app::run_hash_password(std::cin, std::cout, std::cerr);
     if (cli.got_subcommand("up"))
         return app::run_up(config_path.empty() ? std::nullopt : std::optional<std::filesystem::path>(config_path));
     try {

@@ -19,6 +19,8 @@
 // Header-only mode (the default): nothing extra to link, and no ABI coupling to the distro .so.
 #include <toml++/toml.h>
 
+#include "app/config_sections.hpp"
+
 namespace carebridge::app {
 namespace {
 
@@ -26,8 +28,6 @@ constexpr auto npos = std::string_view::npos;
 // Cap for every duration: ten years. Consumers turn seconds into milli/nanoseconds and add them
 // to clock readings; the cap keeps that arithmetic far away from signed overflow.
 constexpr std::int64_t kMaxSeconds = 10LL * 366 * 24 * 3600;
-// Request bodies are buffered in memory, so an absurd limit is a misconfiguration.
-constexpr std::int64_t kMaxBodyLimit = std::int64_t{1} << 30;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
     throw ConfigError(path + ": " + what);
@@ -106,12 +106,6 @@ std::int64_t opt_int(const toml::table* t, std::string_view key, const std::stri
     if (n->as_integer()->get() > max)
         fail(child(prefix, key), "must be at most " + std::to_string(max));
     return n->as_integer()->get();
-}
-bool opt_bool(const toml::table* t, std::string_view key, const std::string& prefix,
-              bool fallback) {
-    const toml::node* n = get(t, key);
-    if (n != nullptr && !n->is_boolean()) fail(child(prefix, key), "must be true or false");
-    return n == nullptr ? fallback : n->as_boolean()->get();
 }
 
 bool is_ipv4(const std::string& s) { in_addr a{}; return inet_pton(AF_INET, s.c_str(), &a) == 1; }
@@ -332,16 +326,7 @@ PlatformConfig parse_document(const toml::table& root) {
         fail("events.long_poll_timeout",
              "must not exceed events.long_poll_max (" + std::to_string(c.long_poll_max) + ")");
 
-    const auto* limits = section(root, "limits", {"body_limit"});
-    c.body_limit = static_cast<std::size_t>(
-        opt_int(limits, "body_limit", "limits", static_cast<std::int64_t>(c.body_limit), 1024,
-                kMaxBodyLimit, "must be an integer >= 1024"));
-    const auto* security =
-        section(root, "security", {"allow_http_loopback_origins", "allow_http_callbacks"});
-    c.allow_http_loopback_origins = opt_bool(security, "allow_http_loopback_origins", "security",
-                                             c.allow_http_loopback_origins);
-    c.allow_http_callbacks =
-        opt_bool(security, "allow_http_callbacks", "security", c.allow_http_callbacks);
+    parse_limits_and_security(root, c);  // config_limits.cpp
 
     Registry reg;
     const auto* apps = table_array(root, "applications");
@@ -352,6 +337,7 @@ PlatformConfig parse_document(const toml::table& root) {
     if (const auto* agents = table_array(root, "agents"))
         for (std::size_t i = 0; i < agents->size(); ++i)
             c.agents.push_back(parse_agent(*agents->get(i)->as_table(), at("agents", i), reg));
+    check_callback_targets(c);  // config_limits.cpp: needs [security] and the applications
     return c;
 }
 

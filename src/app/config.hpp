@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "app/config_limits.hpp"
+#include "net/address_policy.hpp"
+
 namespace carebridge::app {
 
 struct TrustedAppConfig {
@@ -47,9 +50,18 @@ struct PlatformConfig {
     bool store_synchronous_full = true;     // fsync every commit (power-loss safe)
     bool allow_http_loopback_origins = false;  // accept http://127.x / http://localhost origins
     bool allow_http_callbacks = false;         // accept plain http callback URLs (loopback only)
+    LimitsConfig limits;                       // [limits], config_limits.hpp
+    SecurityConfig security;                   // [security], config_limits.hpp
     std::vector<TrustedAppConfig> applications;
     std::vector<AgentConfig> agents;
 };
+
+// Where callbacks may go: allow_http_callbacks means "the Service Application runs on this
+// host" (demo, tests), so it allows loopback; allow_private_callbacks allows private networks.
+inline net::AddressPolicy callback_address_policy(const PlatformConfig& c) {
+    return {c.allow_http_callbacks || c.security.allow_private_callbacks,
+            c.security.allow_private_callbacks};
+}
 
 // Raised for a bad config; what() names the key and what is wrong.
 struct ConfigError : std::runtime_error {

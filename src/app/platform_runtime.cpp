@@ -2,6 +2,8 @@
 // dispatcher, engine, API and housekeeping, on an io_context the caller runs.
 #include "app/platform_runtime.hpp"
 
+#include "app/passwords.hpp"
+
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -76,11 +78,18 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
     Impl& r = *impl_;
     auto& cfg = r.config;
     if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+    hash_plain_passwords(cfg);
 
     net::ServerOptions options;
     options.address = cfg.listen_address;
     options.port = cfg.listen_port;
     options.body_limit = cfg.body_limit;
+    options.header_limit = cfg.limits.header_limit;
+    options.header_timeout = std::chrono::seconds(cfg.limits.header_timeout);
+    options.idle_timeout = std::chrono::seconds(cfg.limits.idle_timeout);
+    options.max_connections = cfg.limits.max_connections;
+    options.tls_cert_file = cfg.security.tls_cert_file;
+    options.tls_key_file = cfg.security.tls_key_file;
     r.server.emplace(ioc, options, [&r](net::Request&& req, net::Responder respond) {
         if (r.route) r.route(std::move(req), std::move(respond));
     });
@@ -93,7 +102,7 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
     }
     const std::string host = cfg.listen_address.find(':') != std::string::npos ? "[" + cfg.listen_address + "]"
                                                                                 : cfg.listen_address;
-    r.bound_url = "http://" + host + ":" + std::to_string(port);
+    r.bound_url = (cfg.security.tls_cert_file.empty() ? "http://" : "https://") + host + ":" + std::to_string(port);
     // With port 0 the public URL can only be known now.
     if (cfg.public_url.empty() || cfg.listen_port == 0) cfg.public_url = r.bound_url;
 
@@ -114,6 +123,8 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
             throw std::runtime_error(with_context("store", e));
         }
     }
+    // Callbacks reach only addresses the policy allows, judged on every resolved address.
+    r.http.restrict_addresses(callback_address_policy(cfg));
     r.tokens.emplace(*r.key, cfg.public_url);
     r.callbacks.emplace(r.scheduler, r.http, CallbackAuthorizer(*r.tokens, r.scheduler), cfg.public_url);
     r.engine.emplace(cfg, r.scheduler, *r.callbacks, r.db.get());

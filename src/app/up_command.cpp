@@ -167,6 +167,7 @@ int run_up(const std::optional<std::filesystem::path>& config_file) {
     boost::asio::io_context ioc{1};
     std::optional<HelpdeskRuntime> helpdesk;
     std::optional<PlatformRuntime> platform;
+    const auto agents = config.platform.agents;  // the platform keeps only password hashes
     try {
         helpdesk.emplace(ioc, std::move(config.helpdesk));
         auto& hd = helpdesk->settings();
@@ -194,7 +195,7 @@ int run_up(const std::optional<std::filesystem::path>& config_file) {
     std::cout << "carebridge platform listening on " << platform->bound_url() << " (public URL "
               << platform->public_url() << ")\n"
               << "carebridge helpdesk listening on " << helpdesk->bound_url() << " (public URL " << hd_url << ")\n";
-    for (const auto& a : platform->config().agents)
+    for (const auto& a : agents)
         std::cout << "agent " << a.display_name << ": username " << a.username
                   << (a.password.empty() ? "" : ", password " + a.password) << "\n";
     std::cout << "visitor page: " << hd_url << "/  agent console: " << hd_url << "/agent/" << std::endl;

@@ -10,6 +10,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
+#include <vector>
 
 namespace carebridge::net::detail {
 
@@ -105,6 +106,7 @@ bool Connection::looks_alive() {
 }
 
 asio::awaitable<ConnectionPtr> open_connection(const Target& t, ssl::context* tls,
+                                               const AddressPolicy* policy,
                                                SteadyClock::time_point deadline, std::string& error) {
     auto ex = co_await asio::this_coro::executor;
     // The resolver has no deadline of its own: a watchdog timer cancels it.
@@ -117,6 +119,18 @@ asio::awaitable<ConnectionPtr> open_connection(const Target& t, ssl::context* tl
     watchdog.cancel();
     if (rec) {
         error = describe(rec, "resolve " + t.host, deadline);
+        co_return nullptr;
+    }
+    // Judge the addresses we will actually connect to, not the name (DNS rebinding).
+    std::vector<tcp::endpoint> allowed;
+    for (const auto& entry : endpoints) {
+        auto address = entry.endpoint().address();
+        if (address.is_v6() && address.to_v6().is_v4_mapped())
+            address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+        if (!policy || policy->allows(address.to_string())) allowed.push_back(entry.endpoint());
+    }
+    if (allowed.empty()) {
+        error = "refused: " + t.host + " resolves only to addresses callbacks may not reach";
         co_return nullptr;
     }
     auto conn = std::make_shared<Connection>();
@@ -134,7 +148,7 @@ asio::awaitable<ConnectionPtr> open_connection(const Target& t, ssl::context* tl
         conn->plain.emplace(ex);
     }
     conn->tcp().expires_at(deadline);
-    auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, as_tuple(use_awaitable));
+    auto [cec, ep] = co_await conn->tcp().async_connect(allowed, as_tuple(use_awaitable));
     if (cec) {
         error = describe(cec, "connect " + t.host + ":" + t.port, deadline);
         co_return nullptr;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "net/address_policy.hpp"
 #include "net/http_client.hpp"
 
 namespace carebridge::net::detail {
@@ -51,8 +52,9 @@ struct Connection {
 using ConnectionPtr = std::shared_ptr<Connection>;
 
 // Resolves and connects (and handshakes for https, with tls non-null) before the deadline;
-// nullptr + error on failure.
+// nullptr + error on failure. With a policy, only resolved addresses it allows are tried.
 asio::awaitable<ConnectionPtr> open_connection(const Target& target, asio::ssl::context* tls,
+                                               const AddressPolicy* policy,
                                                SteadyClock::time_point deadline, std::string& error);
 
 struct Outcome {

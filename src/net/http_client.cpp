@@ -77,6 +77,7 @@ struct HttpClient::Impl {
 
     asio::io_context& ioc;
     std::optional<asio::ssl::context> tls;
+    std::optional<AddressPolicy> policy;
     std::unordered_map<std::string, std::vector<ConnectionPtr>> idle;
     bool closed = false;
 
@@ -158,7 +159,8 @@ asio::awaitable<ClientResult> HttpClient::Impl::perform(std::string method, std:
         const bool reused = conn != nullptr;
         if (!conn) {
             auto* tls_ctx = target->secure ? &tls_context() : nullptr;
-            conn = co_await open_connection(*target, tls_ctx, deadline, failed.error);
+            conn = co_await open_connection(*target, tls_ctx, policy ? &*policy : nullptr, deadline,
+                                            failed.error);
             if (!conn) co_return failed;
         }
         Outcome out = co_await exchange(*conn, req, deadline);
@@ -196,6 +198,12 @@ asio::awaitable<void> HttpClient::Impl::run(std::shared_ptr<Impl> self, std::str
 HttpClient::HttpClient(asio::io_context& ioc) : impl_(std::make_shared<Impl>(ioc)) {}
 
 HttpClient::~HttpClient() { impl_->close_all(); }
+
+void HttpClient::restrict_addresses(AddressPolicy policy) {
+    impl_->policy = policy;
+    impl_->close_all();  // pooled connections were opened under the old rules
+    impl_->closed = false;
+}
 
 void HttpClient::send(std::string method, std::string url, HeaderList headers, std::string body,
                       std::chrono::milliseconds timeout, std::function<void(ClientResult)> done) {

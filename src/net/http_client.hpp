@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "net/address_policy.hpp"
 #include "net/http_types.hpp"
 
 namespace boost::asio {
@@ -38,6 +39,9 @@ public:
     ~HttpClient() override;
     void send(std::string method, std::string url, HeaderList headers, std::string body,
               std::chrono::milliseconds timeout, std::function<void(ClientResult)> done) override;
+    // From now on, connect only to resolved addresses the policy allows (callbacks: SSRF and
+    // DNS rebinding defence). Without it every address is allowed (the sdk's client).
+    void restrict_addresses(AddressPolicy policy);
 
 private:
     struct Impl;

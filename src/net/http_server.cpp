@@ -104,6 +104,18 @@ std::uint16_t HttpServer::start() {
     if (ec) fail("listen on");
     auto port = impl.acceptor.local_endpoint(ec).port();
     if (ec) fail("query the port of");
+    if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+        auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+        // TLS 1.2 and later only; the context's defaults choose the cipher suites.
+        tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+        tls->use_certificate_chain_file(options.tls_cert_file, ec);
+        if (ec) fail(("load the TLS certificate " + options.tls_cert_file + " for").c_str());
+        tls->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
+        if (ec) fail(("load the TLS key " + options.tls_key_file + " for").c_str());
+        impl.state->tls = std::move(tls);
+    }
     impl.started = true;
     asio::co_spawn(impl.ioc, Impl::accept_loop(impl_), log_failure);
     return port;

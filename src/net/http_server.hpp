@@ -23,6 +23,9 @@ struct ServerOptions {
     std::chrono::milliseconds header_timeout{10'000};  // time to read a request's header
     std::chrono::milliseconds idle_timeout{60'000};    // keep-alive idle time
     std::size_t max_connections = 50'000;
+    // HTTPS when both are set: PEM certificate chain and private key, loaded by start().
+    std::string tls_cert_file;
+    std::string tls_key_file;
 };
 
 class HttpServer {
@@ -32,7 +35,8 @@ public:
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
-    // Binds and starts accepting; returns the bound port. Throws on bind failure.
+    // Binds and starts accepting; returns the bound port. Throws on bind failure or when the
+    // TLS certificate or key cannot be loaded.
     std::uint16_t start();
     // Stops accepting and closes idle connections.
     void stop();

@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <iostream>
 #include <optional>
 
@@ -156,11 +157,14 @@ asio::awaitable<void> linger_close(beast::tcp_stream& stream, std::chrono::milli
     stream.close();
 }
 
-asio::awaitable<void> send_and_close(ServerState& state, beast::tcp_stream& stream, Response res) {
+// `stream` is the tcp_stream itself or a TLS stream over `raw`.
+template <class Stream>
+asio::awaitable<void> send_and_close(ServerState& state, Stream& stream, beast::tcp_stream& raw, Response res) {
     auto out = to_http(std::move(res), 11, false, false);
-    stream.expires_after(state.options.header_timeout);
+    raw.expires_after(state.options.header_timeout);
     auto [ec, n] = co_await http::async_write(stream, out, as_tuple(use_awaitable));
-    if (!ec && !state.stopped) co_await linger_close(stream, state.options.header_timeout);
+    // Draining raw bytes is right for TLS too: nothing more is read through the TLS layer.
+    if (!ec && !state.stopped) co_await linger_close(raw, state.options.header_timeout);
 }
 
 // The error answer for a failed read, or nothing when the connection should just close.
@@ -210,18 +214,20 @@ asio::awaitable<std::optional<Response>> respond(ServerState& state, ConnectionH
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
-    RegistryEntry entry(*state, stream, true);
+namespace {
+
+// The request loop, over plain TCP (Stream = tcp_stream, the same object as raw) or TLS.
+template <class Stream>
+asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, Stream& stream,
+                                     beast::tcp_stream& raw, ConnectionHandle& handle,
+                                     const std::string& remote) {
     const auto& options = state->options;
     boost::system::error_code ignored;
-    stream.socket().set_option(tcp::no_delay(true), ignored);
-    const std::string remote = remote_address(stream.socket());
     beast::flat_buffer buffer;
     for (bool first = true; !state->stopped; first = false) {
         if (!first && buffer.size() == 0) {
             // Between keep-alive requests the idle timeout applies, until the first byte.
-            stream.expires_after(options.idle_timeout);
+            raw.expires_after(options.idle_timeout);
             auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple(use_awaitable));
             if (ec) co_return;
             buffer.commit(n);
@@ -230,7 +236,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, tcp::
         parser.header_limit(static_cast<std::uint32_t>(
             std::min<std::size_t>(options.header_limit, UINT32_MAX)));
         parser.body_limit(options.body_limit);
-        stream.expires_after(options.header_timeout);
+        raw.expires_after(options.header_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
         if (!ec && !parser.is_done()) {
             auto& head = parser.get();
@@ -240,37 +246,60 @@ asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, tcp::
                                                              as_tuple(use_awaitable));
             }
             if (!ec) {
-                stream.expires_after(options.header_timeout);  // the body gets the same budget
+                raw.expires_after(options.header_timeout);  // the body gets the same budget
                 std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
             }
         }
         if (ec) {
             if (auto failure = read_failure_response(ec); failure && !state->stopped)
-                co_await send_and_close(*state, stream, std::move(*failure));
+                co_await send_and_close(*state, stream, raw, std::move(*failure));
             co_return;
         }
-        stream.expires_never();
+        raw.expires_never();
         auto& msg = parser.get();
         const unsigned version = msg.version();
         const bool keep_alive = msg.keep_alive();
         const bool head_request = msg.method() == http::verb::head;
-        auto response = co_await respond(*state, *entry.entry, to_request(msg, remote));
+        auto response = co_await respond(*state, handle, to_request(msg, remote));
         if (!response || state->stopped) co_return;
         auto out = to_http(std::move(*response), version, keep_alive, head_request);
-        stream.expires_after(options.idle_timeout);
+        raw.expires_after(options.idle_timeout);
         auto [wec, wn] = co_await http::async_write(stream, out, as_tuple(use_awaitable));
         if (wec) co_return;
         if (!out.keep_alive()) {
-            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            raw.socket().shutdown(tcp::socket::shutdown_send, ignored);
             co_return;
         }
     }
 }
 
+}  // namespace
+
+asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, tcp::socket socket) {
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    const std::string remote = remote_address(socket);
+    if (!state->tls) {
+        beast::tcp_stream stream(std::move(socket));
+        RegistryEntry entry(*state, stream, true);
+        co_await serve_requests(state, stream, stream, *entry.entry, remote);
+        co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *state->tls);
+    auto& raw = beast::get_lowest_layer(stream);
+    RegistryEntry entry(*state, raw, true);
+    // The handshake is part of the header budget: a client that stalls in it is a slow-loris.
+    raw.expires_after(state->options.header_timeout);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
+    if (ec) co_return;
+    co_await serve_requests(state, stream, raw, *entry.entry, remote);
+}
+
 asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state, tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     RegistryEntry entry(*state, stream, false);
-    co_await send_and_close(*state, stream,
+    if (state->tls) co_return;  // a plain-text 503 means nothing to a TLS client: just close
+    co_await send_and_close(*state, stream, stream,
                             error_response(503, "ServiceUnavailable", "too many connections"));
 }
 

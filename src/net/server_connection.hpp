@@ -3,6 +3,7 @@
 // per-connection coroutines. Not for use outside the net layer.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <list>
@@ -37,6 +38,7 @@ struct ServerState {
     ServerState(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {}
     ServerOptions options;
     Handler handler;
+    std::unique_ptr<asio::ssl::context> tls;  // set: every connection is HTTPS
     ConnectionRegistry registry;
     std::size_t active = 0;  // connections being served (not the ones rejected with 503)
     bool stopped = false;

@@ -37,6 +37,8 @@ class DurabilityTest(unittest.TestCase):
         self.config = default_config(self.callbacks.url)
         # A fixed port: tokens name the public URL, which must not change across restarts.
         self.config["listen"] = f"127.0.0.1:{free_port()}"
+        # These tests flood a chat on purpose: no per-token message rate limit (test_limits.py).
+        self.config["limits"] = {"messages_per_10s": 0}
         self.platform = Platform(self.config, data_dir=self.data)
 
     def tearDown(self):

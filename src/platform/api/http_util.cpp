@@ -28,6 +28,8 @@ net::Response error_response(const Error& e) {
     if (!e.subcode.empty()) body["subcode"] = e.subcode;
     body["message"] = e.message;
     auto r = json_response(e.http_status, body);
+    // Capacity and store outages pass: tell clients when to come back rather than hammer.
+    if (e.http_status == 503) r.set_header("Retry-After", "5");
     if (e.http_status == 401) {
         std::string challenge = "Bearer realm=\"carebridge\"";
         if (e.subcode == "TokenExpired")
@@ -134,6 +136,12 @@ bool valid_callback_url(std::string_view url, bool allow_http_loopback) {
     if (host.empty()) return false;
     if (scheme == "https") return true;
     return scheme == "http" && allow_http_loopback && loopback_host(host);
+}
+
+bool valid_callback_url(std::string_view url, bool allow_http_loopback, const net::AddressPolicy& policy) {
+    if (!valid_callback_url(url, allow_http_loopback)) return false;
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    return net::host_allowed(parsed->host(), policy);
 }
 
 std::string media_type(std::string_view content_type) {

@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 
 #include "common/result.hpp"
+#include "net/address_policy.hpp"
 #include "net/http_types.hpp"
 
 namespace carebridge::platform::api {
@@ -43,6 +44,9 @@ namespace carebridge::platform::api {
 bool valid_origin(std::string_view origin, bool allow_http_loopback);
 // Absolute http(s) URL for callbacks: https, or http to a loopback host when allowed.
 bool valid_callback_url(std::string_view url, bool allow_http_loopback);
+// ... whose host is also not an address callbacks may not reach (the resolved addresses are
+// checked again when connecting: net::HttpClient::restrict_addresses).
+bool valid_callback_url(std::string_view url, bool allow_http_loopback, const net::AddressPolicy& policy);
 bool valid_utf8(std::string_view text);
 // Lower-cased media type of a Content-Type value, without parameters ("Text/HTML; x" -> "text/html").
 std::string media_type(std::string_view content_type);

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "platform/api/defences.hpp"
 #include "platform/api/http_util.hpp"
 #include "platform/events/envelope.hpp"
 
@@ -13,7 +14,10 @@ namespace carebridge::platform::api {
 
 PlatformApi::PlatformApi(Platform& platform, const auth::TokenService& tokens,
                          net::Scheduler& scheduler)
-    : platform_(platform), tokens_(tokens), scheduler_(scheduler) {
+    : platform_(platform),
+      tokens_(tokens),
+      scheduler_(scheduler),
+      defences_(std::make_unique<Defences>(platform.config(), tokens)) {
     add_discovery_routes();
     add_service_routes();
     add_ucwa_routes(Side::visitor);
@@ -46,6 +50,7 @@ void PlatformApi::handle(net::Request&& req, net::Responder respond) {
     for (const auto& [key, value] : req.query)
         if (!valid_utf8(key) || !valid_utf8(value))
             return reply(error_response(bad_request("InvalidParameter", "query parameters must be UTF-8")));
+    if (auto refused = defences_->check(req, platform_.now_ms())) return reply(std::move(*refused));
     if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") return router_.dispatch(req, reply);
 
     // Writes: refused while the store cannot write; otherwise answered only once durable.
@@ -197,10 +202,10 @@ void PlatformApi::serve_events(const net::Request& req, std::string events_href,
     };
     if (!stream->empty_from(ack) || timeout == 0) return respond(render(*stream, ack));
 
-    // Park. A stream keeps at most two parked polls; an older one is answered (empty) so a
-    // client that re-polls after a silent drop does not pile up waiters.
+    // Park. A stream keeps at most limits.parked_polls parked polls; an older one is answered
+    // (empty) so a client that re-polls after a silent drop does not pile up waiters.
     auto& list = parked_[stream];
-    if (list.size() >= 2) {
+    if (list.size() >= platform_.config().limits.parked_polls) {
         auto oldest = list.front();
         list.erase(list.begin());
         stream->remove_waiter(oldest->waiter);

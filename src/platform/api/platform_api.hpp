@@ -14,6 +14,8 @@
 
 namespace carebridge::platform::api {
 
+class Defences;
+
 class PlatformApi {
 public:
     PlatformApi(Platform& platform, const auth::TokenService& tokens, net::Scheduler& scheduler);
@@ -53,6 +55,7 @@ private:
     std::map<std::string, std::int64_t> known_origins_;
     struct Parked;
     std::map<EventStream*, std::vector<std::shared_ptr<Parked>>> parked_;
+    std::unique_ptr<Defences> defences_;  // size and rate limits (defences.hpp)
 };
 
 }  // namespace carebridge::platform::api

@@ -132,6 +132,9 @@ void PlatformApi::add_service_routes() {
         CB_TRY(op, string_field(body, "operationId", false));
         if (callback.has_value() && !valid_callback_url(*callback, platform_.config().allow_http_callbacks))
             return respond(error_response(bad_request("InvalidParameter", "'callbackUrl' must be an https URL")));
+        if (callback.has_value() && !valid_callback_url(*callback, true, app::callback_address_policy(platform_.config())))
+            return respond(error_response(bad_request("InvalidCallbackAddress",
+                "'callbackUrl' must not target a loopback, private, link-local or metadata address")));
         CB_TRY(meeting, platform_.start_adhoc_meeting(*app, ep, subject.value_or(""), callback.value_or(""), op.value_or("")));
         const View v = View::service(app->config.id, ep);
         auto res = json_response(201, render_meeting_invitation(v, *meeting, InvitationState::connected));

@@ -2,6 +2,7 @@
 // (steps 14-15), joining its messaging, and leaving.
 #include <algorithm>
 
+#include "platform/engine/capacity.hpp"
 #include "platform/engine/engine_impl.hpp"
 #include "platform/engine/persistence.hpp"
 
@@ -46,6 +47,8 @@ Result<ParticipantInvitation*> Platform::add_participant(Conversation& m, const 
         for (auto& [id, known] : impl_->participant_invitations)
             if (known->meeting_id == m.id && known->operation_id == operation_id && known->to == to) return known.get();
     if (m.participant(to)) return conflict("AlreadyExists", "that participant is already in the meeting");
+    if (meeting_headcount(*impl_, m) >= config_.limits.participants_per_meeting)
+        return meeting_full(config_.limits.participants_per_meeting);
     auto owned = std::make_unique<ParticipantInvitation>();
     ParticipantInvitation& inv = *owned;
     inv.id = impl_->new_id();

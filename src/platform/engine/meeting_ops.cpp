@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "platform/engine/capacity.hpp"
 #include "platform/engine/engine_impl.hpp"
 #include "platform/engine/persistence.hpp"
 
@@ -185,6 +186,8 @@ Result<const BridgedParticipant*> Platform::add_bridged_participant(Conversation
     FlushOnExit flush{*impl_};
     if (m.bridged_chat_id.empty()) return not_found("the meeting has no conversation bridge");
     if (m.bridged(uri)) return conflict("AlreadyExists", "that participant is already bridged");
+    if (meeting_headcount(*impl_, m) >= config_.limits.participants_per_meeting)
+        return meeting_full(config_.limits.participants_per_meeting);
     m.bridged_participants.push_back(
         {std::to_string(m.next_bridged_participant++), display_name, uri, filter_enabled});
     const auto& bp = m.bridged_participants.back();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "platform/engine/engine_impl.hpp"
+#include "platform/engine/html_sanitizer.hpp"
 #include "platform/engine/persistence.hpp"
 
 namespace carebridge::platform {
@@ -40,6 +41,12 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
         const auto& t = m.transcript;
         for (std::size_t i = t.size(); i > 0 && t.size() - i < kRecent; --i)
             if (t[i - 1].operation_id == input.operation_id && t[i - 1].sender_uri == actor.uri) return t[i - 1];
+    }
+    // HTML is cut down to the allowlist before it is stored, delivered or called back.
+    if (input.content_type == "text/html") {
+        input.text = sanitize_html(input.text);
+        if (input.text.empty())
+            return bad_request("InvalidParameter", "the HTML message has no allowed content");
     }
     impl_->clear_typing(m, actor.uri);
 

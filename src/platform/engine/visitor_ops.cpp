@@ -2,6 +2,7 @@
 // helpdesk endpoint (step 6-7) and the end of the chat (steps 20-21).
 #include <algorithm>
 
+#include "platform/engine/capacity.hpp"
 #include "platform/engine/engine_impl.hpp"
 #include "platform/engine/persistence.hpp"
 
@@ -42,6 +43,8 @@ Result<Conversation*> Platform::start_messaging(UcwaApp& visitor, const std::str
     for (const auto& id : visitor.conversations)
         if (conversation(id))
             return conflict("ConversationExists", "this application already has a live chat");
+    if (live_chats(*impl_, app->config.id) >= config_.limits.chats_per_application)
+        return too_many_chats(config_.limits.chats_per_application);
 
     auto owned = std::make_unique<Conversation>();
     Conversation& chat = *owned;
