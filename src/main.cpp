@@ -8,6 +8,7 @@
 #include "app/helpdesk_command.hpp"
 #include "app/helpdesk_config.hpp"
 #include "app/platform_command.hpp"
+#include "app/routes_command.hpp"
 #include "app/up_command.hpp"
 
 int main(int argc, char** argv) {
@@ -26,12 +27,15 @@ int main(int argc, char** argv) {
     up->add_option("--config,-c", config_path, "TOML file with [platform] and [helpdesk] tables");
 
     cli.add_subcommand("version", "Print the version");
+    // Hidden (empty group): the route table as JSON, for the authorization matrix test.
+    cli.add_subcommand("routes", "Print the platform's routes as JSON")->group("");
     CLI11_PARSE(cli, argc, argv);
 
     if (cli.got_subcommand("version")) {
         std::cout << "carebridge 0.1.0\n";
         return 0;
     }
+    if (cli.got_subcommand("routes")) return app::print_routes();
     if (cli.got_subcommand("up"))
         return app::run_up(config_path.empty() ? std::nullopt : std::optional<std::filesystem::path>(config_path));
     try {
