@@ -14,6 +14,8 @@ packages=(
   libgtest-dev googletest
   # fuzzing (scripts/fuzz.sh): clang 14 with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
+  # test_authz_matrix.py mints tokens with the openssl CLI
+  openssl
   # --- browser (e2e) test packages: to be added here ---
   # --- end of browser test packages ---
 )

@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (ec == http::error::need_more) ec = {};
         if (ec || n == 0) break;
     }
-    if (!ec && !parser.is_done()) parser.put_eof(ec);
+    if (!ec && !parser.is_done() && parser.got_some()) parser.put_eof(ec);
     if (ec || !parser.is_done()) return 0;  // the server answers 400/413/431 or closes
 
     const int status = world->handle(to_request(parser.get()));

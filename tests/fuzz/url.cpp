@@ -37,7 +37,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     (void)sdk::origin_of(a);
     (void)sdk::resolve(a, b);
-    (void)sdk::with_query(a, "endpointId", b);
+    // The parameter set is there, once, with its value, whatever the href held before.
+    const std::string with = sdk::with_query(a, "endpointId", b);
+    const std::string_view w(with);
+    const auto q = w.find('?');
+    const auto query = w.substr(q + 1, w.find('#', q) == std::string_view::npos ? w.npos : w.find('#', q) - q - 1);
+    std::size_t found = 0;
+    for (const auto& [k, v] : net::parse_query(query, true))
+        if (k == "endpointId" && (++found > 1 || v != b)) __builtin_trap();
+    if (q == std::string_view::npos || found != 1) __builtin_trap();
     (void)sdk::href_path(a);
     (void)sdk::ack_of(a);
     (void)sdk::parse_positions(a);

@@ -69,15 +69,22 @@ private:
     std::deque<std::function<void()>> posted_;
 };
 
-// Callbacks succeed at once (the receiver is not what is being fuzzed).
+// Callbacks succeed (the receiver is not what is being fuzzed), answered later as a real
+// client would, never from inside send().
 class AcceptingSender final : public net::HttpSender {
 public:
+    explicit AcceptingSender(net::Scheduler& s) : sched_(s) {}
     void send(std::string, std::string, net::HeaderList, std::string, std::chrono::milliseconds,
               std::function<void(net::ClientResult)> done) override {
-        net::ClientResult r;
-        r.status = 200;
-        done(std::move(r));
+        sched_.post([done = std::move(done)] {
+            net::ClientResult r;
+            r.status = 200;
+            done(std::move(r));
+        });
     }
+
+private:
+    net::Scheduler& sched_;
 };
 
 const auth::SigningKey& key() {
@@ -96,7 +103,7 @@ void require(bool ok, const char* what) {
 struct World::Impl {
     app::PlatformConfig config;
     ManualScheduler sched;
-    AcceptingSender http;
+    AcceptingSender http{sched};
     auth::TokenService tokens{key(), "https://platform.example"};
     platform::CallbackDispatcher callbacks{sched, http, [](const platform::TrustedApp& a) { return "Bearer cb-" + a.config.id; },
                                            "https://platform.example"};
