@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # libFuzzer targets (tests/fuzz) under ASan+UBSan, built with clang in build/fuzz.
 #   scripts/fuzz.sh [ci]                  replay every kept crash (tests/fuzz/regressions/<target>/),
-#                                         then fuzz each target for FUZZ_SECONDS (default 30) from
+#                                         then fuzz each target for FUZZ_SECONDS (default 20) from
 #                                         its seed corpus; what it finds goes to a temporary dir
 #   scripts/fuzz.sh long SECONDS [TARGET] fuzz each target (or one) for SECONDS, growing the
 #                                         corpus in build/fuzz/corpus/<target> across runs
@@ -14,7 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mode="${1:-ci}"
 targets=(http_api url jwt sdk_envelope config)
 case "$mode" in
-  ci) seconds="${FUZZ_SECONDS:-30}" ;;
+  ci) seconds="${FUZZ_SECONDS:-20}" ;;
   long)
     seconds="${2:?usage: $0 long SECONDS [TARGET]}"
     if [[ -n "${3:-}" ]]; then targets=("$3"); fi
