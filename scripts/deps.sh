@@ -12,6 +12,10 @@ packages=(
   libssl-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev libsodium-dev
   # tests
   libgtest-dev googletest
+  # fuzzing (scripts/fuzz.sh): clang 14 with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
+  # test_authz_matrix.py mints tokens with the openssl CLI
+  openssl
   # --- browser (e2e) test packages: to be added here ---
   # --- end of browser test packages ---
 )

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The CI entry point: dependencies, sanitized build, then every test. Exits with ctest's status.
+# The CI entry point: dependencies, sanitized build, every test, then the fuzz targets briefly.
+# Exits non-zero if ctest or fuzzing failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -28,4 +29,9 @@ fi
 export ASAN_OPTIONS="detect_leaks=${leaks}${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 
-exec ctest --test-dir build/sanitize --output-on-failure -j2 --timeout 300
+status=0
+ctest --test-dir build/sanitize --output-on-failure -j2 --timeout 300 || status=$?
+# Then every fuzz target for a short bounded time (build/fuzz, clang; see docs/TESTING.md),
+# failing CI on any crash while still reporting ctest's failure first.
+scripts/fuzz.sh ci || { [[ $status -ne 0 ]] || status=1; }
+exit "$status"

@@ -9,6 +9,7 @@
 #include "app/helpdesk_config.hpp"
 #include "app/passwords.hpp"
 #include "app/platform_command.hpp"
+#include "app/routes_command.hpp"
 #include "app/up_command.hpp"
 
 int main(int argc, char** argv) {
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
 
     cli.add_subcommand("version", "Print the version");
     cli.add_subcommand("hash-password", "Read a password on stdin, print its password_hash for [[agents]]");
+    // Hidden (empty group): the route table as JSON, for the authorization matrix test.
+    cli.add_subcommand("routes", "Print the platform's routes as JSON")->group("");
     CLI11_PARSE(cli, argc, argv);
 
     if (cli.got_subcommand("version")) {
@@ -35,6 +38,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (cli.got_subcommand("hash-password")) return app::run_hash_password(std::cin, std::cout, std::cerr);
+    if (cli.got_subcommand("routes")) return app::print_routes();
     if (cli.got_subcommand("up"))
         return app::run_up(config_path.empty() ? std::nullopt : std::optional<std::filesystem::path>(config_path));
     try {

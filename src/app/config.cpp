@@ -16,8 +16,7 @@
 #include <optional>
 #include <string_view>
 
-// Header-only mode (the default): nothing extra to link, and no ABI coupling to the distro .so.
-#include <toml++/toml.h>
+#include "app/toml.hpp"
 
 #include "app/config_sections.hpp"
 

@@ -10,7 +10,7 @@
 #include <iterator>
 #include <set>
 
-#include <toml++/toml.h>
+#include "app/toml.hpp"
 
 namespace carebridge::app {
 namespace {

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include <boost/asio/io_context.hpp>
-#include <toml++/toml.h>
+#include "app/toml.hpp"
 
 #include "app/config.hpp"
 #include "app/helpdesk_config.hpp"

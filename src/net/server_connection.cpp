@@ -238,6 +238,14 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, Stream&
         parser.body_limit(options.body_limit);
         raw.expires_after(options.header_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
+        // RFC 9112 6.3: a Transfer-Encoding that does not end in chunked leaves the length
+        // unknown; reading its body as the next request would let a proxy be smuggled past.
+        if (!ec && parser.get().count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
+            if (!state->stopped)
+                co_await send_and_close(*state, stream,
+                                        error_response(400, "BadRequest", "unsupported Transfer-Encoding"));
+            co_return;
+        }
         if (!ec && !parser.is_done()) {
             auto& head = parser.get();
             if (head.version() >= 11 && iequals(head[http::field::expect], "100-continue")) {

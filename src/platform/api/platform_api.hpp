@@ -24,6 +24,7 @@ public:
     void handle(net::Request&& req, net::Responder respond);
 
     std::size_t parked_polls() const;
+    const Router& router() const { return router_; }
 
 private:
     void add_discovery_routes();

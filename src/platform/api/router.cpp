@@ -24,6 +24,16 @@ void Router::add(std::string method, std::string_view pattern, RouteHandler hand
     routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
 }
 
+std::vector<Router::RouteInfo> Router::routes() const {
+    std::vector<RouteInfo> out;
+    for (const auto& r : routes_) {
+        std::string pattern;
+        for (const auto& s : r.segments) pattern += "/" + s;
+        out.push_back({r.method, pattern.empty() ? "/" : pattern});
+    }
+    return out;
+}
+
 void Router::dispatch(net::Request& req, net::Responder& respond) const {
     const auto segments = split_path(req.path);
     // HEAD is GET without a body (RFC 9110 9.3.2); the server drops the body.

@@ -18,6 +18,14 @@ public:
     // Finds the route; answers 404 (unknown path) or 405 (known path, other method) itself.
     void dispatch(net::Request& req, net::Responder& respond) const;
 
+    // The table as {method, template} ("{}" for each captured segment), for tools and for the
+    // authorization test that must reach every route.
+    struct RouteInfo {
+        std::string method;
+        std::string pattern;
+    };
+    std::vector<RouteInfo> routes() const;
+
 private:
     struct Route {
         std::string method;
