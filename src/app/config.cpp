@@ -337,11 +337,22 @@ PlatformConfig parse_document(const toml::table& root) {
         opt_int(limits, "body_limit", "limits", static_cast<std::int64_t>(c.body_limit), 1024,
                 kMaxBodyLimit, "must be an integer >= 1024"));
     const auto* security =
-        section(root, "security", {"allow_http_loopback_origins", "allow_http_callbacks"});
+        section(root, "security", {"allow_http_loopback_origins", "allow_http_callbacks", "console_origins"});
     c.allow_http_loopback_origins = opt_bool(security, "allow_http_loopback_origins", "security",
                                              c.allow_http_loopback_origins);
     c.allow_http_callbacks =
         opt_bool(security, "allow_http_callbacks", "security", c.allow_http_callbacks);
+    if (security)
+        if (auto origins = opt_text_list(*security, "console_origins", "security")) {
+            for (std::size_t i = 0; i < origins->size(); ++i) {
+                std::string o = (*origins)[i];
+                while (!o.empty() && o.back() == '/') o.pop_back();
+                for (auto& ch : o) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                if (!o.starts_with("https://") && !o.starts_with("http://"))
+                    fail(at("security.console_origins", i), "must be an origin such as https://desk.example.com");
+                c.console_origins.push_back(o);
+            }
+        }
 
     Registry reg;
     const auto* apps = table_array(root, "applications");

@@ -47,6 +47,9 @@ struct PlatformConfig {
     bool store_synchronous_full = true;     // fsync every commit (power-loss safe)
     bool allow_http_loopback_origins = false;  // accept http://127.x / http://localhost origins
     bool allow_http_callbacks = false;         // accept plain http callback URLs (loopback only)
+    // Web origins of agent consoles allowed to call the agent side (/ucwa/v1, /oauth2/token,
+    // autodiscover) from a browser: CORS. `up` adds its helpdesk's own origin.
+    std::vector<std::string> console_origins;
     std::vector<TrustedAppConfig> applications;
     std::vector<AgentConfig> agents;
 };
