@@ -32,11 +32,13 @@ test("messages sent while the visitor is offline arrive once, in order", { timeo
 
   await visitor.context.setOffline(true);
   for (const t of ["while offline 1", "while offline 2", "while offline 3"]) await say(t);
-  await new Promise((r) => setTimeout(r, 1500));
+  await v.getByRole("status").getByText("Connection lost — reconnecting…").waitFor();
+  await new Promise((r) => setTimeout(r, 1000));
   await shot(v, "offline-1-visitor-offline");
   assert.equal(await vlog.getByText("while offline 1").count(), 0, "nothing can arrive while offline");
   await visitor.context.setOffline(false);
   await vlog.getByText("while offline 3").waitFor({ timeout: 30000 });
+  await v.getByRole("status").getByText("Chatting with Alice (Contoso)").waitFor();
   await say("after the drop");
   await vlog.getByText("after the drop").waitFor();
   const expected = ["Hello Olga, welcome to general support!", "before the drop", "while offline 1", "while offline 2",

@@ -140,7 +140,7 @@ def check_script(test, html):
     node = shutil.which("node")
     if not node:
         return
-    script = html.split('<script type="module">', 1)[1].split("</script>", 1)[0] if "<script" in html else html
+    script = html.split('<script type="module">', 1)[1].split("</script>", 1)[0] if '<script type="module">' in html else html
     with tempfile.NamedTemporaryFile("w", suffix=".mjs", delete=False) as f:
         f.write(script)
     try:

@@ -43,6 +43,12 @@ class StaticFilesTest(HelpdeskTestCase):
         self.assertEqual(r.status, 405)
         self.assertEqual(r.json["code"], "MethodNotAllowed")
 
+class ConsoleApiTest(HelpdeskTestCase):
+    """What the helpdesk adds for the pages: /web-config, and for agents /api/chat[/end]."""
+
+    def get(self, path, headers=None):
+        return self.up.helpdesk.call("GET", path, headers=headers)
+
     def test_web_config_and_chat_info(self):
         c = self.get("/web-config").json
         self.assertEqual(c["queues"], [{"name": "general", "displayName": "general support"},

@@ -214,6 +214,7 @@ async function take(entry, button) {
   }
   withdraw(link(inv, "self"));
   select(c);
+  status("You accepted the chat with " + c.visitor + ".");
   // The transcript so far (the welcome, what the visitor wrote while waiting).
   const info = await chatInfo(inv.onlineMeetingUri);
   for (const m of (info && info.messages) || []) {
@@ -249,7 +250,8 @@ function build(c) {
   const n = chats.size;
   const id = "chat-" + n + "-" + Math.random().toString(36).slice(2, 7);
   const badge = el("span", { className: "unread", hidden: true });
-  const tab = el("button", { type: "button", role: "tab", id: id + "-tab", textContent: c.visitor }, badge);
+  const tab = el("button", { type: "button", id: id + "-tab", textContent: c.visitor }, badge);
+  tab.setAttribute("role", "tab");
   tab.setAttribute("aria-controls", id);
   tab.setAttribute("aria-selected", "false");
   tab.tabIndex = -1;

@@ -191,9 +191,10 @@ class Widget {
   // ---- the protocol ---------------------------------------------------------------------
   async start() {
     const form = this.$(".prechat");
-    const name = form.name.value.trim();
-    if (!name) return form.name.focus();
-    const queue = form.topic.value;
+    const nameBox = form.querySelector("[name=name]"), topicBox = form.querySelector("[name=topic]");
+    const name = nameBox.value.trim();
+    if (!name) return nameBox.focus();
+    const queue = topicBox.value;
     form.querySelector("button").disabled = true;
     this.status("Connecting…");
     try {
@@ -205,7 +206,7 @@ class Widget {
       this.save();
       this.renderAll();
       const app = await this.application();
-      const topic = form.topic.selectedOptions[0].textContent;
+      const topic = topicBox.selectedOptions[0].textContent;
       await this.api.call("POST", link(app._embedded.communication, "startMessaging"), {
         to: t.endpoint, subject: queue ? topic : "Chat", operationId: "web-" + crypto.randomUUID(),
         customContent: queue ? "queue=" + queue : undefined });
