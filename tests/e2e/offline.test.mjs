@@ -1,6 +1,7 @@
 // Test 2: the visitor's network drops mid-chat (Playwright's offline mode) while the agent
 // sends messages; back online, each message appears exactly once, in order. A reload then
-// resumes the same chat from sessionStorage, again without losing or repeating anything.
+// resumes the same chat from sessionStorage, again without losing or repeating anything; the
+// agent console survives a drop of its own.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { launch, shot, signInAgent, startUp, startVisitor, watchErrors } from "./harness.mjs";
@@ -36,7 +37,15 @@ test("messages sent while the visitor is offline arrive once, in order", { timeo
   await new Promise((r) => setTimeout(r, 1000));
   await shot(v, "offline-1-visitor-offline");
   assert.equal(await vlog.getByText("while offline 1").count(), 0, "nothing can arrive while offline");
+  // What the visitor sends meanwhile fails visibly and can be sent again.
+  const composer = v.getByLabel("Message", { exact: true });
+  await composer.fill("written offline");
+  await composer.press("Enter");
+  await vlog.getByText("Not delivered.").waitFor();
   await visitor.context.setOffline(false);
+  await vlog.getByRole("button", { name: "Retry sending this message" }).click();
+  await alice.page.getByRole("log", { name: "Messages with Olga" }).getByText("written offline").waitFor();
+  assert.equal(await vlog.getByText("Not delivered.").count(), 0);
   await vlog.getByText("while offline 3").waitFor({ timeout: 30000 });
   await v.getByRole("status").getByText("Chatting with Alice (Contoso)").waitFor();
   await say("after the drop");
@@ -58,5 +67,20 @@ test("messages sent while the visitor is offline arrive once, in order", { timeo
   await box.press("Enter");
   await alice.page.getByRole("log", { name: "Messages with Olga" }).getByText("still here").waitFor();
   await shot(v, "offline-3-visitor-after-reload");
+
+  // The console survives a drop the same way.
+  const alog = alice.page.getByRole("log", { name: "Messages with Olga" });
+  await alice.context.setOffline(true);
+  await alice.page.getByText("Connection lost — reconnecting…").waitFor();
+  for (const t of ["agent offline 1", "agent offline 2"]) {
+    await box.fill(t);
+    await box.press("Enter");
+    await v.getByRole("log", { name: "Messages" }).getByText(t).waitFor();
+  }
+  await alice.context.setOffline(false);
+  await alog.getByText("agent offline 2").waitFor({ timeout: 30000 });
+  const seen = (await alog.locator("li.theirs .body").allTextContents()).map((t) => t.trim());
+  assert.deepEqual(seen.filter((t) => /^(still here|agent offline)/.test(t)), ["still here", "agent offline 1", "agent offline 2"]);
+  await shot(alice.page, "offline-4-agent-after-drop");
   assert.deepEqual(errors, []);
 });
