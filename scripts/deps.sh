@@ -17,6 +17,7 @@ packages=(
   # test_authz_matrix.py mints tokens with the openssl CLI
   openssl
   # --- browser (e2e) test packages: to be added here ---
+  chromium nodejs
   # --- end of browser test packages ---
 )
 
@@ -28,7 +29,21 @@ for pkg in "${packages[@]}"; do
   fi
 done
 
+install_browser_test_modules() {
+  # playwright-core for tests/e2e, pinned by its package-lock.json (no browser download: the
+  # tests drive Debian's chromium). Skipped when the installed lock matches.
+  local dir
+  dir="$(dirname "${BASH_SOURCE[0]}")/../tests/e2e"
+  if [[ -f "$dir/node_modules/.package-lock.json" ]] &&
+     cmp -s <(grep -v '"name"' "$dir/package-lock.json" | grep '"version"\|"integrity"') \
+            <(grep -v '"name"' "$dir/node_modules/.package-lock.json" | grep '"version"\|"integrity"'); then
+    return 0
+  fi
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts)
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
+  install_browser_test_modules
   exit 0
 fi
 
@@ -44,3 +59,4 @@ if [[ "$(id -u)" -ne 0 ]]; then
 fi
 "${as_root[@]}" apt-get update
 "${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+install_browser_test_modules

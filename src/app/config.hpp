@@ -52,6 +52,9 @@ struct PlatformConfig {
     bool allow_http_callbacks = false;         // accept plain http callback URLs (loopback only)
     LimitsConfig limits;                       // [limits], config_limits.hpp
     SecurityConfig security;                   // [security], config_limits.hpp
+    // Web origins of agent consoles allowed to call the agent side (/ucwa/v1, /oauth2/token,
+    // autodiscover) from a browser: CORS. `up` adds its helpdesk's own origin.
+    std::vector<std::string> console_origins;
     std::vector<TrustedAppConfig> applications;
     std::vector<AgentConfig> agents;
 };

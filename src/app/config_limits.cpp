@@ -2,6 +2,7 @@
 // without touching the rest of the loader. Same strictness: unknown keys and out-of-range
 // values stop start-up with the key's name.
 #include <algorithm>
+#include <cctype>
 #include <string_view>
 
 #include "app/config_sections.hpp"
@@ -87,7 +88,7 @@ void parse_limits_and_security(const toml::table& root, PlatformConfig& c) {
     const char* S = "security";
     const auto* security = table(root, S, {"allow_http_loopback_origins", "allow_http_callbacks",
                                            "allow_private_callbacks", "trusted_proxies",
-                                           "tls_cert_file", "tls_key_file"});
+                                           "tls_cert_file", "tls_key_file", "console_origins"});
     boolean(security, S, "allow_http_loopback_origins", c.allow_http_loopback_origins);
     boolean(security, S, "allow_http_callbacks", c.allow_http_callbacks);
     boolean(security, S, "allow_private_callbacks", c.security.allow_private_callbacks);
@@ -98,6 +99,19 @@ void parse_limits_and_security(const toml::table& root, PlatformConfig& c) {
             if (!item->is_string() || !net::classify_address(item->as_string()->get()))
                 fail(S, "trusted_proxies[" + std::to_string(i) + "]", "must be an IP address");
             c.security.trusted_proxies.push_back(item->as_string()->get());
+        }
+    }
+    // Agent consoles (the helpdesk's /agent/ page) allowed to call the agent side from a browser.
+    if (const toml::node* n = security ? security->get("console_origins") : nullptr) {
+        if (!n->is_array()) fail(S, "console_origins", "must be an array of origins");
+        for (std::size_t i = 0; i < n->as_array()->size(); ++i) {
+            const toml::node* item = n->as_array()->get(i);
+            std::string o = item->is_string() ? item->as_string()->get() : "";
+            while (!o.empty() && o.back() == '/') o.pop_back();
+            for (auto& ch : o) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            if (!o.starts_with("https://") && !o.starts_with("http://"))
+                fail(S, "console_origins[" + std::to_string(i) + "]", "must be an origin such as https://desk.example.com");
+            c.console_origins.push_back(o);
         }
     }
     for (auto [key, field] : {std::pair{"tls_cert_file", &SecurityConfig::tls_cert_file},

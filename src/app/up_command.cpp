@@ -19,6 +19,7 @@
 #include "app/helpdesk_runtime.hpp"
 #include "app/platform_runtime.hpp"
 #include "net/signals.hpp"
+#include "sdk/url.hpp"
 
 namespace carebridge::app {
 
@@ -173,6 +174,8 @@ int run_up(const std::optional<std::filesystem::path>& config_file) {
         auto& hd = helpdesk->settings();
         TrustedAppConfig* app = helpdesk_app(config.platform, hd);
         app->callback_url = helpdesk->public_url() + "/callback";
+        // The agent console is served by the helpdesk and calls the platform's agent side.
+        config.platform.console_origins.push_back(sdk::origin_of(helpdesk->public_url()).value_or(helpdesk->public_url()));
         platform.emplace(ioc, std::move(config.platform));
         // In-process: reach the platform on its bound address; its public URL comes back in
         // discovery.

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,6 +47,14 @@ public:
 
     std::size_t live_chats() const { return chats_.size(); }
     const Router& router() const { return router_; }
+    // The chat whose meeting has this onlineMeetingUri (what an agent's invitation names), for
+    // the agent console (desk_lookup.cpp); nullopt if none.
+    struct MeetingInfo {
+        ChatInfo info;
+        std::string transcript;  // href of the meeting's ms:rtc:saas:transcript, or ""
+        sdk::Resource meeting;   // the meeting conversation (to terminate it)
+    };
+    std::optional<MeetingInfo> chat_by_meeting(const std::string& meeting_uri) const;
 
 private:
     using Live = LiveChat;

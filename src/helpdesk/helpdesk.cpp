@@ -5,6 +5,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "helpdesk/web_assets.hpp"
 #include "platform/auth/jwt.hpp"
 #include "sdk/url.hpp"
 
@@ -27,13 +28,6 @@ net::Response error_answer(int status, const char* code, const char* subcode, co
     json::object o{{"code", code}, {"message", message}};
     if (*subcode) o["subcode"] = subcode;
     return json_answer(status, o);
-}
-net::Response html_answer(std::string body) {
-    net::Response r;
-    r.set_header("Content-Type", "text/html; charset=utf-8");
-    r.set_header("Cache-Control", "no-store");
-    r.body = std::move(body);
-    return r;
 }
 std::string normal_origin(std::string_view o) {
     std::string out(o);
@@ -116,6 +110,55 @@ void Helpdesk::token(const net::Request& req, net::Responder respond) {
     });
 }
 
+void Helpdesk::web_config(net::Responder respond) {
+    json::array queues;
+    for (const auto& q : settings_.queues) queues.push_back(json::object{{"name", q.name}, {"displayName", q.display_name}});
+    json::object body{{"queues", std::move(queues)}};
+    // The platform's public URL (from discovery) once connected; agents sign in there.
+    if (ready()) body["autodiscoverUrl"] = client_.platform_url() + "/autodiscover/autodiscoverservice.svc/root";
+    auto r = json_answer(200, body);
+    r.set_header("Access-Control-Allow-Origin", "*");  // public facts: the widget reads them from any page
+    respond(std::move(r));
+}
+
+// The agent console shows who is behind an invitation and what was said before the agent
+// joined. The meeting's URI is an unguessable capability only the invited agents (and we) hold.
+void Helpdesk::chat_info(const net::Request& req, net::Responder respond) {
+    auto chat = desk_.chat_by_meeting(std::string(req.query_param("meeting").value_or("")));
+    if (!chat) return respond(error_answer(404, "NotFound", "", "no live chat has that meeting"));
+    json::object body{{"visitor", chat->info.visitor}, {"queue", chat->info.queue},
+                      {"queueDisplay", chat->info.queue_display}, {"subject", chat->info.subject}};
+    if (chat->transcript.empty()) return respond(json_answer(200, body));
+    sa_.get(chat->transcript, [alive = alive_, body = std::move(body), respond = std::move(respond)](
+                                  sdk::Result<sdk::Resource> t) mutable {
+        if (!*alive) return;
+        if (t) {
+            const auto& j = t->json();
+            if (auto* created = j.if_contains("created")) body["created"] = *created;
+            if (auto* messages = j.if_contains("messages")) body["messages"] = *messages;
+        }
+        respond(json_answer(200, body));  // without the transcript when the platform did not give it
+    });
+}
+
+// The meeting is terminated as the helpdesk itself would (step 22): the visitor's chat ends and
+// the Desk forgets the chat when the platform's callback says the meeting is gone.
+void Helpdesk::end_chat(const net::Request& req, net::Responder respond) {
+    auto chat = desk_.chat_by_meeting(std::string(req.query_param("meeting").value_or("")));
+    if (!chat || !chat->meeting.link("self")) return respond(error_answer(404, "NotFound", "", "no live chat has that meeting"));
+    log_("an agent ends the chat of " + chat->info.visitor);
+    sa_.terminate(chat->meeting, [this, alive = alive_, respond = std::move(respond)](sdk::Result<sdk::Done> r) {
+        if (!*alive) return;
+        if (!r) {
+            log_("ending a chat failed: " + r.error().describe());
+            return respond(error_answer(502, "ServiceFailure", "", "the platform did not end the chat"));
+        }
+        net::Response ok;
+        ok.status = 204;
+        respond(std::move(ok));
+    });
+}
+
 void Helpdesk::handle(net::Request&& req, net::Responder respond) {
     const auto& path = req.path;
     const auto& method = req.method;
@@ -134,15 +177,15 @@ void Helpdesk::handle(net::Request&& req, net::Responder respond) {
         }
         return respond(std::move(r));
     }
-    if ((path == "/" || path == "/index.html") && method == "GET") return respond(html_answer(visitor_page(settings_)));
-    if ((path == "/agent" || path == "/agent/") && method == "GET")
-        return respond(html_answer("<!doctype html><meta charset=utf-8><title>carebridge agent console</title>"
-                                   "<p>The agent console arrives with the web issue. Until then agents sign in "
-                                   "with any UCWA client against the platform.</p>"));
+    if (path == "/web-config" && method == "GET") return web_config(std::move(respond));
+    if (path == "/api/chat" && method == "GET") return chat_info(req, std::move(respond));
+    if (path == "/api/chat/end" && method == "POST") return end_chat(req, std::move(respond));
+    if (auto page = serve_web(req)) return respond(std::move(*page));
     if (path == "/healthz" && method == "GET")
         return respond(json_answer(200, {{"status", ready() ? "ok" : "connecting"},
                                          {"chats", static_cast<std::int64_t>(desk_.live_chats())}}));
-    const bool known = path == "/callback" || path == "/token" || path == "/" || path == "/healthz";
+    const bool known = path == "/callback" || path == "/token" || path == "/healthz" || path == "/web-config" ||
+                       path == "/api/chat" || path == "/api/chat/end";
     respond(known ? error_answer(405, "MethodNotAllowed", "", "method not allowed")
                   : error_answer(404, "NotFound", "", "no such resource"));
 }

@@ -2,10 +2,14 @@
 // The helpdesk service: the SDK client, the callback receiver and the Desk, behind one HTTP
 // handler. The HTTP server itself belongs to the caller (src/app), which knows the io_context
 // and the bound port:
-//   GET  /            the demo visitor page
+//   GET  /            the demo company page with the visitor widget; /visitor/*, /shared/*:
+//                     the widget's files; /agent/: the agent console (web/, web_assets.hpp)
 //   GET|POST /token   an anonymous token for the calling page's Origin: {token, discoverUrl, expiryTime}
+//   GET  /web-config  what the pages need: {queues: [{name, displayName}], autodiscoverUrl}
+//   GET  /api/chat?meeting=<onlineMeetingUri>  for the agent console: the chat behind an
+//                     invitation {visitor, queue, queueDisplay, created, messages} (transcript)
+//   POST /api/chat/end?meeting=<onlineMeetingUri>  an agent ends the chat for everyone (step 22)
 //   POST /callback    the platform's callbacks
-//   GET  /agent/      placeholder for the agent console (web issue)
 //   GET  /healthz     {"status": "ok"|"connecting", "chats": N}
 #include <memory>
 #include <string>
@@ -43,6 +47,9 @@ public:
 private:
     void connect();
     void token(const net::Request& request, net::Responder respond);
+    void web_config(net::Responder respond);
+    void chat_info(const net::Request& request, net::Responder respond);
+    void end_chat(const net::Request& request, net::Responder respond);
     std::string allowed_origin(const net::Request& request) const;
 
     Settings settings_;
@@ -56,8 +63,5 @@ private:
     net::TimerPtr reconnect_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
-
-// The demo visitor page (visitor_page.cpp).
-std::string visitor_page(const Settings& settings);
 
 }  // namespace carebridge::helpdesk

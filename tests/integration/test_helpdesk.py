@@ -140,7 +140,7 @@ def check_script(test, html):
     node = shutil.which("node")
     if not node:
         return
-    script = html.split('<script type="module">', 1)[1].split("</script>", 1)[0]
+    script = html.split('<script type="module">', 1)[1].split("</script>", 1)[0] if '<script type="module">' in html else html
     with tempfile.NamedTemporaryFile("w", suffix=".mjs", delete=False) as f:
         f.write(script)
     try:
@@ -231,8 +231,11 @@ class ChatTest(HelpdeskTestCase):
         self.assertEqual(self.up.agent_console, self.up.helpdesk.url + "/agent/")
         page = self.up.helpdesk.call("GET", "/")
         self.assertEqual(page.status, 200)
-        self.assertIn("startMessaging", page.raw)
-        check_script(self, page.raw)
+        self.assertIn('src="/visitor/widget.js"', page.raw)
+        widget = self.up.helpdesk.call("GET", "/visitor/widget.js")
+        self.assertEqual(widget.status, 200)
+        self.assertIn("startMessaging", widget.raw)
+        check_script(self, widget.raw)
         alice = self.agent("alice")
         v = self.visitor("Janardhan", "billing")
         # Step 12: the welcome names the visitor and the queue chosen by customContent.

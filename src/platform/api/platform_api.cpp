@@ -40,10 +40,21 @@ void PlatformApi::handle(net::Request&& req, net::Responder respond) {
             return respond(preflight_response(cors));
         }
     }
+    if (auto origin = req.header("Origin"); origin && cors.empty() && is_console_path(req.path)) {
+        // An agent console on a configured web origin (the user token is its credential).
+        if (origin_allowed(platform_.config().console_origins, *origin)) cors = std::string(*origin);
+        if (req.method == "OPTIONS") {
+            if (cors.empty())
+                return respond(error_response(forbidden("InvalidOrigin", "this Origin is not allowed")));
+            return respond(preflight_response(cors));
+        }
+    }
     net::Responder reply = std::move(respond);
     if (!cors.empty())
         reply = [respond = std::move(reply), cors](net::Response res) {
             add_cors(res, cors);
+            // The console reads the sign-in challenge (where the token endpoint is).
+            if (res.status == 401) res.set_header("Access-Control-Expose-Headers", "Location, WWW-Authenticate");
             respond(std::move(res));
         };
     // Text that is not UTF-8 never gets into JSON, events or callbacks.
@@ -65,6 +76,12 @@ void PlatformApi::handle(net::Request&& req, net::Responder respond) {
         });
     };
     router_.dispatch(req, durable);
+}
+
+// The agent side, as a browser console reaches it: sign-in and the user's UCWA.
+bool PlatformApi::is_console_path(std::string_view path) {
+    return path.starts_with("/ucwa/v1/") || path == "/ucwa/v1" || path == "/oauth2/token" ||
+           path.starts_with("/autodiscover/");
 }
 
 std::string PlatformApi::anonymous_cors_origin(const net::Request& req, std::string_view origin) {

@@ -40,6 +40,7 @@ private:
     // UCWA: the caller's application (visitor or agent), checked against token and Origin.
     Result<UcwaApp*> ucwa_caller(const net::Request& req, Side side, const std::string& app_id);
     Result<Conversation*> visible_conversation(UcwaApp& app, const std::string& id);
+    static bool is_console_path(std::string_view path);
     std::string anonymous_cors_origin(const net::Request& req, std::string_view origin);
     bool origin_allowed(const std::vector<std::string>& allowed, std::string_view origin) const;
 

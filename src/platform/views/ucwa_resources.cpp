@@ -9,6 +9,7 @@ json::object render_me(const View& v, const UcwaApp& app) {
     if (app.kind == UcwaKind::agent) {
         add_link(links, "makeMeAvailable", v.href("/me/makeMeAvailable"));
         add_link(links, "reportMyActivity", v.href("/me/reportMyActivity"));
+        add_link(links, "presence", v.href("/me/presence"));  // Online / Away (agent consoles)
     }
     json::object o;
     o["name"] = app.display_name;
