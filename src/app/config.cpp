@@ -19,6 +19,8 @@
 // Header-only mode (the default): nothing extra to link, and no ABI coupling to the distro .so.
 #include <toml++/toml.h>
 
+#include "app/config_ops.hpp"
+
 namespace carebridge::app {
 namespace {
 
@@ -294,7 +296,7 @@ void durations(const toml::table& root, std::string_view name,
 
 PlatformConfig parse_document(const toml::table& root) {
     check_keys(root, "", {"listen", "public_url", "data_dir", "tokens", "events", "limits",
-                          "security", "store", "applications", "agents"});
+                          "security", "store", "applications", "agents", "ops"});
     PlatformConfig c;
     if (auto listen = opt_text(root, "listen", "")) parse_listen(*listen, c);
     if (auto url = opt_text(root, "public_url", "")) {
@@ -342,6 +344,8 @@ PlatformConfig parse_document(const toml::table& root) {
                                              c.allow_http_loopback_origins);
     c.allow_http_callbacks =
         opt_bool(security, "allow_http_callbacks", "security", c.allow_http_callbacks);
+
+    parse_ops_section(root, c.ops);
 
     Registry reg;
     const auto* apps = table_array(root, "applications");

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "app/ops_config.hpp"
+
 namespace carebridge::app {
 
 struct TrustedAppConfig {
@@ -49,6 +51,7 @@ struct PlatformConfig {
     bool allow_http_callbacks = false;         // accept plain http callback URLs (loopback only)
     std::vector<TrustedAppConfig> applications;
     std::vector<AgentConfig> agents;
+    OpsConfig ops;                          // [ops]: logs, shutdown, inactivity, callback retries
 };
 
 // Raised for a bad config; what() names the key and what is wrong.

@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "common/log.hpp"
 #include "helpdesk/helpdesk.hpp"
 #include "net/asio_scheduler.hpp"
 #include "net/http_client.hpp"
@@ -60,7 +61,7 @@ helpdesk::Settings& HelpdeskRuntime::settings() { return impl_->settings; }
 void HelpdeskRuntime::start() {
     Impl& r = *impl_;
     r.service = std::make_unique<helpdesk::Helpdesk>(r.settings, r.scheduler, r.http, [](const std::string& line) {
-        std::cerr << "carebridge helpdesk: " << line << std::endl;
+        log::info(line, {{"component", "helpdesk"}});
     });
     r.service->start();
 }
