@@ -35,7 +35,7 @@ class SoakTest(OpsBase):
         return self.eventually(idle, "live state did not return to zero", timeout=30)
 
     def round(self, i, sa, flow):
-        visitor = Visitor(self.platform, sa.anon_token(session=f"soak-{i}"), name=f"visitor{i}")
+        visitor = Visitor(self.platform, sa.anon_token(session=f"soak-{i}"))  # start_chat expects the default name
         chat = flow.start_chat(sa, visitor)
         if i % 4 == 0 or self.agent is None:  # agents come and go
             if self.agent is not None:
