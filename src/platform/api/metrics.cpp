@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include <cstdio>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 
@@ -23,10 +23,11 @@ std::string label_value(std::string_view v) {
     return out;
 }
 
+// Shortest text that reads back as the same double ("0.005", not "0.0050000000000000001").
 std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return ec == std::errc{} ? std::string(buf, end) : std::string("NaN");
 }
 
 void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
