@@ -11,11 +11,16 @@
 #include "app/platform_command.hpp"
 #include "app/routes_command.hpp"
 #include "app/up_command.hpp"
+#include "common/log.hpp"
 
 int main(int argc, char** argv) {
     using namespace carebridge;
     CLI::App cli{"carebridge — self-hosted customer-care chat on the Trusted Application API"};
     cli.require_subcommand(1);
+    cli.fallthrough();  // --log-level may follow the subcommand
+    std::string log_level;
+    cli.add_option("--log-level", log_level, "debug, info, warn or error (overrides [ops] log_level)")
+        ->check([](const std::string& v) { return log::parse_level(v) ? std::string() : "must be debug, info, warn or error"; });
 
     std::string config_path;
     auto* platform = cli.add_subcommand("platform", "Run the Trusted Application API platform");
@@ -32,6 +37,7 @@ int main(int argc, char** argv) {
     // Hidden (empty group): the route table as JSON, for the authorization matrix test.
     cli.add_subcommand("routes", "Print the platform's routes as JSON")->group("");
     CLI11_PARSE(cli, argc, argv);
+    if (!log_level.empty()) log::pin_level(*log::parse_level(log_level));
 
     if (cli.got_subcommand("version")) {
         std::cout << "carebridge 0.1.0\n";

@@ -20,6 +20,8 @@
 
 #include "app/config_sections.hpp"
 
+#include "app/config_ops.hpp"
+
 namespace carebridge::app {
 namespace {
 
@@ -287,7 +289,7 @@ void durations(const toml::table& root, std::string_view name,
 
 PlatformConfig parse_document(const toml::table& root) {
     check_keys(root, "", {"listen", "public_url", "data_dir", "tokens", "events", "limits",
-                          "security", "store", "applications", "agents"});
+                          "security", "store", "applications", "agents", "ops"});
     PlatformConfig c;
     if (auto listen = opt_text(root, "listen", "")) parse_listen(*listen, c);
     if (auto url = opt_text(root, "public_url", "")) {
@@ -326,6 +328,8 @@ PlatformConfig parse_document(const toml::table& root) {
              "must not exceed events.long_poll_max (" + std::to_string(c.long_poll_max) + ")");
 
     parse_limits_and_security(root, c);  // config_limits.cpp
+
+    parse_ops_section(root, c.ops);
 
     Registry reg;
     const auto* apps = table_array(root, "applications");

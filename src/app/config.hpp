@@ -9,6 +9,7 @@
 
 #include "app/config_limits.hpp"
 #include "net/address_policy.hpp"
+#include "app/ops_config.hpp"
 
 namespace carebridge::app {
 
@@ -57,6 +58,7 @@ struct PlatformConfig {
     std::vector<std::string> console_origins;
     std::vector<TrustedAppConfig> applications;
     std::vector<AgentConfig> agents;
+    OpsConfig ops;                          // [ops]: logs, shutdown, inactivity, callback retries
 };
 
 // Where callbacks may go: allow_http_callbacks means "the Service Application runs on this

@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "common/log.hpp"
 #include "helpdesk/helpdesk.hpp"
 #include "net/asio_scheduler.hpp"
 #include "net/http_client.hpp"
@@ -74,7 +75,7 @@ void HelpdeskRuntime::start() {
         }
     }
     r.service = std::make_unique<helpdesk::Helpdesk>(r.settings, r.scheduler, r.http, [](const std::string& line) {
-        std::cerr << "carebridge helpdesk: " << line << std::endl;
+        log::info(line, {{"component", "helpdesk"}});
     }, r.db.get());
     r.service->start();
 }

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "app/platform_runtime.hpp"
+#include "common/log.hpp"
 #include "net/signals.hpp"
 
 namespace carebridge::app {
@@ -21,13 +22,13 @@ int run_platform(PlatformConfig config) {
         std::cerr << "carebridge: " << e.what() << "\n";
         return 1;
     }
+    // SIGTERM/SIGINT: graceful (see PlatformRuntime::begin_shutdown), then exit 0.
     net::on_termination_signal(ioc, [&](int sig) {
-        std::cerr << "carebridge: signal " << sig << ", stopping\n";
-        platform->stop();
-        ioc.stop();
+        log::info("signal received, stopping", {{"signal", std::to_string(sig)}});
+        platform->begin_shutdown([&ioc] { ioc.stop(); });
     });
     std::cout << "carebridge platform listening on " << platform->bound_url() << " (public URL "
-              << platform->public_url() << ")" << std::endl;
+              << platform->public_url() << "), metrics at " << platform->bound_url() << "/metrics" << std::endl;
     ioc.run();
     platform->shutdown();
     return 0;

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <sodium.h>
 
+#include "common/log.hpp"
 #include "net/asio_scheduler.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -71,12 +72,14 @@ struct PlatformRuntime::Impl {
     std::optional<platform::api::PlatformApi> api;
     std::function<void()> housekeeping;
     net::TimerPtr housekeeping_timer;
+    net::TimerPtr drain_timer;
 };
 
 PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig config)
     : impl_(std::make_unique<Impl>(ioc, std::move(config))) {
     Impl& r = *impl_;
     auto& cfg = r.config;
+    if (auto level = log::parse_level(cfg.ops.log_level)) log::configure_level(*level);
     if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
     hash_plain_passwords(cfg);
 
@@ -126,9 +129,15 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
     // Callbacks reach only addresses the policy allows, judged on every resolved address.
     r.http.restrict_addresses(callback_address_policy(cfg));
     r.tokens.emplace(*r.key, cfg.public_url);
-    r.callbacks.emplace(r.scheduler, r.http, CallbackAuthorizer(*r.tokens, r.scheduler), cfg.public_url);
+    platform::CallbackOptions callback_options;
+    callback_options.max_age = std::chrono::seconds(cfg.ops.callback_max_age);
+    callback_options.breaker_failures = static_cast<std::size_t>(cfg.ops.callback_breaker_failures);
+    callback_options.breaker_cooldown = std::chrono::seconds(cfg.ops.callback_breaker_cooldown);
+    r.callbacks.emplace(r.scheduler, r.http, CallbackAuthorizer(*r.tokens, r.scheduler), cfg.public_url,
+                        callback_options);
     r.engine.emplace(cfg, r.scheduler, *r.callbacks, r.db.get());
     r.callbacks->on_delivered([&r](const std::string& queue, std::uint64_t last, const std::string& ctx) {
+        if (queue.rfind("replay:", 0) == 0) return;  // replays are not a conversation's progress
         r.engine->on_callback_delivered(queue, last, ctx);
     });
     r.engine->restore();
@@ -150,6 +159,38 @@ const std::string& PlatformRuntime::public_url() const { return impl_->config.pu
 
 void PlatformRuntime::stop() {
     if (impl_->server) impl_->server->stop();
+}
+
+void PlatformRuntime::begin_shutdown(std::function<void()> done) {
+    Impl& r = *impl_;
+    if (!r.server || r.drain_timer) return;
+    log::info("shutting down: no longer accepting, answering parked long-polls",
+              {{"deadline_s", std::to_string(r.config.ops.shutdown_deadline)}});
+    r.server->stop_accepting();
+    r.api->drain();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(r.config.ops.shutdown_deadline);
+    auto check = std::make_shared<std::function<void()>>();
+    *check = [&r, deadline, done = std::move(done), weak = std::weak_ptr(check)] {
+        const bool idle = r.server->requests_in_progress() == 0 && r.engine->ops_stats().batches_in_flight == 0 &&
+                          !r.callbacks->busy();
+        const bool late = std::chrono::steady_clock::now() >= deadline;
+        if (!idle && !late) {
+            if (auto again = weak.lock())
+                r.drain_timer = r.scheduler.after(std::chrono::milliseconds(20), [again] { (*again)(); });
+            return;
+        }
+        if (late && !idle)
+            log::warn("shutdown deadline reached with work in flight; it resumes after restart",
+                      {{"requests_in_progress", std::to_string(r.server->requests_in_progress())},
+                       {"store_batches_in_flight", std::to_string(r.engine->ops_stats().batches_in_flight)},
+                       {"callback_events_pending", std::to_string(r.callbacks->pending())}});
+        else
+            log::info("shutdown: in-flight work finished",
+                      {{"callback_events_pending", std::to_string(r.callbacks->pending())}});
+        r.server->stop();
+        done();
+    };
+    r.drain_timer = r.scheduler.after(std::chrono::milliseconds(0), [check] { (*check)(); });
 }
 
 void PlatformRuntime::shutdown() {

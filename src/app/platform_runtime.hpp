@@ -2,6 +2,7 @@
 // The platform wired on a caller's io_context: HTTP server and client, signing key, store,
 // tokens, callback dispatcher, engine, API and housekeeping. `carebridge platform` runs one
 // alone; `carebridge up` runs one beside the helpdesk on the same io_context.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,8 +27,12 @@ public:
     const std::string& bound_url() const;
     const std::string& public_url() const;
 
-    // Stops accepting and closes connections (from the signal handler).
+    // Stops accepting and closes connections at once.
     void stop();
+    // Graceful stop (SIGTERM): stops accepting, answers parked long-polls, lets in-flight
+    // requests, store commits and callback POSTs finish up to ops.shutdown_deadline, then
+    // closes every connection and calls done (on the io thread).
+    void begin_shutdown(std::function<void()> done);
     // After io_context::run() returned: cancels housekeeping and drains the store.
     void shutdown();
 

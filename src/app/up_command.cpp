@@ -18,6 +18,7 @@
 #include "app/helpdesk_config.hpp"
 #include "app/helpdesk_runtime.hpp"
 #include "app/platform_runtime.hpp"
+#include "common/log.hpp"
 #include "net/signals.hpp"
 #include "sdk/url.hpp"
 
@@ -188,11 +189,13 @@ int run_up(const std::optional<std::filesystem::path>& config_file) {
         return 1;
     }
     helpdesk->start();
+    // Graceful: the platform drains first (the helpdesk still takes its last callbacks).
     net::on_termination_signal(ioc, [&](int sig) {
-        std::cerr << "carebridge: signal " << sig << ", stopping\n";
-        helpdesk->stop();
-        platform->stop();
-        ioc.stop();
+        log::info("signal received, stopping", {{"signal", std::to_string(sig)}});
+        platform->begin_shutdown([&] {
+            helpdesk->stop();
+            ioc.stop();
+        });
     });
     const auto& hd_url = helpdesk->public_url();
     std::cout << "carebridge platform listening on " << platform->bound_url() << " (public URL "
@@ -201,6 +204,8 @@ int run_up(const std::optional<std::filesystem::path>& config_file) {
     for (const auto& a : agents)
         std::cout << "agent " << a.display_name << ": username " << a.username
                   << (a.password.empty() ? "" : ", password " + a.password) << "\n";
+    std::cout << "metrics: " << platform->bound_url() << "/metrics  health: " << platform->bound_url()
+              << "/healthz, /readyz\n";
     std::cout << "visitor page: " << hd_url << "/  agent console: " << hd_url << "/agent/" << std::endl;
     ioc.run();
     platform->shutdown();

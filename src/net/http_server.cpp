@@ -55,9 +55,9 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) 
     auto& acceptor = self->acceptor;  // kept alive by self while the loop runs
     auto& state = self->state;
     asio::steady_timer backoff(self->ioc);
-    while (!state->stopped) {
+    while (!state->stopped && state->accepting) {
         auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-        if (state->stopped) break;
+        if (state->stopped || !state->accepting) break;
         if (ec) {
             // E.g. EMFILE: back off briefly instead of spinning on the error.
             std::cerr << "carebridge net: accept failed: " << ec.message() << '\n';
@@ -120,6 +120,16 @@ std::uint16_t HttpServer::start() {
     asio::co_spawn(impl.ioc, Impl::accept_loop(impl_), log_failure);
     return port;
 }
+
+void HttpServer::stop_accepting() {
+    auto& impl = *impl_;
+    if (!impl.state->accepting) return;
+    impl.state->accepting = false;
+    boost::system::error_code ignored;
+    impl.acceptor.close(ignored);
+}
+
+std::size_t HttpServer::requests_in_progress() const { return impl_->state->in_progress; }
 
 void HttpServer::stop() {
     auto& impl = *impl_;

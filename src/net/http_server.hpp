@@ -40,6 +40,10 @@ public:
     std::uint16_t start();
     // Stops accepting and closes idle connections.
     void stop();
+    // Graceful shutdown: closes the listening socket only; live connections go on.
+    void stop_accepting();
+    // Requests read and not yet fully answered (written), across all connections.
+    std::size_t requests_in_progress() const;
 
 private:
     struct Impl;

@@ -264,6 +264,12 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, Stream&
             co_return;
         }
         raw.expires_never();
+        // Counted from here until the answer is written (or the connection gives up).
+        struct InProgress {
+            std::size_t& n;
+            explicit InProgress(std::size_t& c) : n(c) { ++n; }
+            ~InProgress() { --n; }
+        } in_progress(state->in_progress);
         auto& msg = parser.get();
         const unsigned version = msg.version();
         const bool keep_alive = msg.keep_alive();

@@ -41,7 +41,9 @@ struct ServerState {
     std::unique_ptr<asio::ssl::context> tls;  // set: every connection is HTTPS
     ConnectionRegistry registry;
     std::size_t active = 0;  // connections being served (not the ones rejected with 503)
+    std::size_t in_progress = 0;  // requests read and not yet written (graceful shutdown)
     bool stopped = false;
+    bool accepting = true;  // false after stop_accepting()
 };
 
 // Serves requests on one accepted socket until it closes, times out or the server stops.

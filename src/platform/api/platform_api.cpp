@@ -22,13 +22,15 @@ PlatformApi::PlatformApi(Platform& platform, const auth::TokenService& tokens,
     add_service_routes();
     add_ucwa_routes(Side::visitor);
     add_ucwa_routes(Side::agent);
+    add_ops_routes();
+    add_callback_routes();
 }
 
 PlatformApi::~PlatformApi() = default;
 
 std::int64_t PlatformApi::now_s() const { return platform_.now_ms() / 1000; }
 
-void PlatformApi::handle(net::Request&& req, net::Responder respond) {
+void PlatformApi::handle_request(net::Request& req, net::Responder respond, std::string* route) {
     // Every answer on the anonymous side carries CORS for an allowed Origin, preflights too.
     static constexpr std::string_view kAnonymous = "/ucwa/psanon/v1/applications";
     std::string cors;
@@ -62,7 +64,7 @@ void PlatformApi::handle(net::Request&& req, net::Responder respond) {
         if (!valid_utf8(key) || !valid_utf8(value))
             return reply(error_response(bad_request("InvalidParameter", "query parameters must be UTF-8")));
     if (auto refused = defences_->check(req, platform_.now_ms())) return reply(std::move(*refused));
-    if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") return router_.dispatch(req, reply);
+    if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") return router_.dispatch(req, reply, route);
 
     // Writes: refused while the store cannot write; otherwise answered only once durable.
     if (!platform_.store_healthy())
@@ -75,7 +77,7 @@ void PlatformApi::handle(net::Request&& req, net::Responder respond) {
                                   "the change could not be stored; retry later"}));
         });
     };
-    router_.dispatch(req, durable);
+    router_.dispatch(req, durable, route);
 }
 
 // The agent side, as a browser console reaches it: sign-in and the user's UCWA.
@@ -175,12 +177,20 @@ struct PlatformApi::Parked {
     EventStream::WaiterId waiter = 0;
     std::uint64_t ack = 0;
     bool done = false;
+    std::function<void()> answer_now;  // answers with what is there (empty batch): drain()
 };
 
 std::size_t PlatformApi::parked_polls() const {
     std::size_t n = 0;
     for (const auto& [s, list] : parked_) n += list.size();
     return n;
+}
+
+void PlatformApi::drain() {
+    draining_ = true;
+    std::vector<std::shared_ptr<Parked>> all;
+    for (const auto& [stream, list] : parked_) all.insert(all.end(), list.begin(), list.end());
+    for (const auto& p : all) p->answer_now();  // each removes itself from parked_
 }
 
 void PlatformApi::serve_events(const net::Request& req, std::string events_href,
@@ -217,7 +227,7 @@ void PlatformApi::serve_events(const net::Request& req, std::string events_href,
                                  events_href + "?ack=" + std::to_string(next), baseuri);
         return r;
     };
-    if (!stream->empty_from(ack) || timeout == 0) return respond(render(*stream, ack));
+    if (!stream->empty_from(ack) || timeout == 0 || draining_) return respond(render(*stream, ack));
 
     // Park. A stream keeps at most limits.parked_polls parked polls; an older one is answered
     // (empty) so a client that re-polls after a silent drop does not pile up waiters.
@@ -252,6 +262,9 @@ void PlatformApi::serve_events(const net::Request& req, std::string events_href,
     parked->timer = scheduler_.after(std::chrono::seconds(timeout), [weak, finish] {
         if (auto p = weak.lock()) finish(p, false);
     });
+    parked->answer_now = [weak, finish] {
+        if (auto p = weak.lock()) finish(p, false);
+    };
     list.push_back(std::move(parked));
 }
 

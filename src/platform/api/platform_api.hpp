@@ -8,6 +8,7 @@
 
 #include "net/http_types.hpp"
 #include "net/scheduler.hpp"
+#include "platform/api/metrics.hpp"
 #include "platform/api/router.hpp"
 #include "platform/auth/tokens.hpp"
 #include "platform/engine/platform.hpp"
@@ -25,8 +26,18 @@ public:
 
     std::size_t parked_polls() const;
     const Router& router() const { return router_; }
+    // Counters for /metrics; the rate limiter reports refusals with metrics().rate_limited().
+    Metrics& metrics() { return metrics_; }
+    MetricsSnapshot snapshot() const;
+    // Shutdown: /readyz turns 503, parked long-polls are answered now (empty batch and their
+    // `next`), and later polls are answered at once instead of parking.
+    void drain();
+    bool draining() const { return draining_; }
 
 private:
+    void handle_request(net::Request& req, net::Responder respond, std::string* route);
+    void add_ops_routes();
+    void add_callback_routes();  // dead letters and replay (callback_routes.cpp)
     void add_discovery_routes();
     void add_service_routes();
     void add_service_conversation_routes();
@@ -58,6 +69,11 @@ private:
     struct Parked;
     std::map<EventStream*, std::vector<std::shared_ptr<Parked>>> parked_;
     std::unique_ptr<Defences> defences_;  // size and rate limits (defences.hpp)
+    Metrics metrics_;
+    bool draining_ = false;
+    std::uint64_t next_request_ = 1;
+    std::string request_prefix_;  // random per process, so ids from restarts do not collide
+    double started_ = 0;          // process start, unix seconds
 };
 
 }  // namespace carebridge::platform::api

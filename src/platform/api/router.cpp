@@ -21,7 +21,7 @@ std::vector<std::string> split_path(std::string_view path) {
 }
 
 void Router::add(std::string method, std::string_view pattern, RouteHandler handler) {
-    routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
+    routes_.push_back({std::move(method), split_path(pattern), std::move(handler), std::string(pattern)});
 }
 
 std::vector<Router::RouteInfo> Router::routes() const {
@@ -34,7 +34,7 @@ std::vector<Router::RouteInfo> Router::routes() const {
     return out;
 }
 
-void Router::dispatch(net::Request& req, net::Responder& respond) const {
+void Router::dispatch(net::Request& req, net::Responder& respond, std::string* route) const {
     const auto segments = split_path(req.path);
     // HEAD is GET without a body (RFC 9110 9.3.2); the server drops the body.
     const std::string_view method = req.method == "HEAD" ? std::string_view("GET") : std::string_view(req.method);
@@ -50,6 +50,7 @@ void Router::dispatch(net::Request& req, net::Responder& respond) const {
         }
         if (!match) continue;
         path_known = true;
+        if (route) *route = r.pattern;
         if (r.method != method) {
             if (allowed.find(r.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + r.method;
             if (r.method == "GET" && allowed.find("HEAD") == std::string::npos) allowed += ", HEAD";

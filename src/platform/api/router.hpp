@@ -16,7 +16,8 @@ class Router {
 public:
     void add(std::string method, std::string_view pattern, RouteHandler handler);
     // Finds the route; answers 404 (unknown path) or 405 (known path, other method) itself.
-    void dispatch(net::Request& req, net::Responder& respond) const;
+    // `route`, when given, is set to the matched template before the handler runs (metrics).
+    void dispatch(net::Request& req, net::Responder& respond, std::string* route = nullptr) const;
 
     // The table as {method, template} ("{}" for each captured segment), for tools and for the
     // authorization test that must reach every route.
@@ -31,6 +32,7 @@ private:
         std::string method;
         std::vector<std::string> segments;
         RouteHandler handler;
+        std::string pattern;
     };
     std::vector<Route> routes_;
 };

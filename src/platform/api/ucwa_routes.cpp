@@ -100,10 +100,19 @@ void PlatformApi::add_ucwa_routes(Side side) {
                 if (ec == std::errc{} && ack <= app.events.visible_end()) app.acked = std::max(app.acked, ack);
             }
             const std::string id = app.id;
+            net::Responder answer = std::move(respond);
+            if (app.kind == UcwaKind::visitor) {
+                // Inactivity: a visitor channel nobody polls means the visitor has gone.
+                platform_.visitor_channel_used(id, +1);
+                answer = [this, id, respond = std::move(answer)](net::Response res) {
+                    if (platform_.ucwa_app(id)) platform_.visitor_channel_used(id, -1);
+                    respond(std::move(res));
+                };
+            }
             serve_events(req, v.href("/events"), [this, id]() -> EventStream* {
                 UcwaApp* a = platform_.ucwa_app(id);
                 return a ? &a->events : nullptr;
-            }, std::move(respond), "");
+            }, std::move(answer), "");
         });
     });
     router_.add("GET", A + "/{}/communication/conversations", [this, with_app](net::Request& req, const Params& p, net::Responder& respond) {

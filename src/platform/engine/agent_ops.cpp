@@ -269,6 +269,7 @@ void Platform::delete_ucwa_app(UcwaApp& app) {
     impl_->touch(*owned);
     impl_->extra.dropped_streams.push_back(owned->events.name());
     if (owned->kind == UcwaKind::visitor) impl_->visitor_by_token.erase(owned->owner);
+    impl_->visitor_polls.erase(id);
     impl_->dirty.erase(&owned->events);
     owned->events.wake();  // parked polls find the application gone
 }

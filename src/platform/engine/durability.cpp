@@ -2,7 +2,7 @@
 // transcript messages) go to the store as one batch; its events become visible to long-polls
 // and its callbacks are queued only once the batch is committed, in submission order. HTTP
 // answers to writes wait for the same commit (when_durable).
-#include <iostream>
+#include "common/log.hpp"
 
 #include "platform/engine/engine_impl.hpp"
 #include "platform/engine/persistence.hpp"
@@ -79,6 +79,7 @@ void Platform::Impl::flush() {
 
 void Platform::Impl::submit(InFlight& f) {
     ++f.attempts;
+    f.submitted = std::chrono::steady_clock::now();
     const std::uint64_t ticket = f.ticket;
     // The store calls back on its writer thread; hop to ours.
     store->commit(f.batch, [this, ticket](const std::string& error) {
@@ -90,9 +91,7 @@ void Platform::Impl::on_committed(std::uint64_t ticket, const std::string& error
     auto it = std::find_if(in_flight.begin(), in_flight.end(), [&](const InFlight& f) { return f.ticket == ticket; });
     if (it == in_flight.end()) return;
     if (!error.empty()) {
-        if (healthy)
-            std::cerr << "carebridge: store write failed, answering 503 to writes until it recovers: "
-                      << error << "\n";
+        if (healthy) log::error("store write failed, answering 503 to writes until it recovers", {{"error", error}});
         healthy = false;
         it->failed = true;
         for (auto& w : std::exchange(it->waiters, {})) w(false);
@@ -107,10 +106,11 @@ void Platform::Impl::on_committed(std::uint64_t ticket, const std::string& error
     }
     it->done = true;
     it->failed = false;
+    commit_latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - it->submitted).count());
     // Healthy again only once no failed batch is left: a later small batch may fit where a
     // failed one did not.
     const bool all_ok = std::none_of(in_flight.begin(), in_flight.end(), [](const InFlight& f) { return f.failed; });
-    if (!healthy && all_ok) std::cerr << "carebridge: store writes recovered\n";
+    if (!healthy && all_ok) log::info("store writes recovered");
     healthy = all_ok;
     for (auto& w : std::exchange(it->waiters, {})) w(true);
     publish_ready();
@@ -143,6 +143,17 @@ void Platform::when_durable(std::function<void(bool ok)> fn) {
 }
 
 bool Platform::store_healthy() const { return impl_->healthy; }
+
+Platform::OpsStats Platform::ops_stats() const {
+    OpsStats s;
+    for (const auto& [id, c] : impl_->conversations)
+        ++(c->kind == ConversationKind::visitor_chat ? s.live_chats : s.live_meetings);
+    for (const auto& [id, a] : impl_->ucwa_apps) ++(a->kind == UcwaKind::visitor ? s.visitor_apps : s.agent_apps);
+    s.batches_in_flight = impl_->in_flight.size();
+    s.chats_timed_out = impl_->chats_timed_out;
+    if (impl_->store) s.commit_latency = &impl_->commit_latency;
+    return s;
+}
 
 void Platform::on_callback_delivered(const std::string& queue, std::uint64_t last, const std::string& context) {
     if (!impl_->store) return;

@@ -20,6 +20,7 @@ public:
     Ev& embed(json::object resource);
     Ev& success();
     Ev& failure(const Error& reason);
+    Ev& reason(const Error& why);  // why something ended, without a status (inactivity)
     json::object take() {
         o_["type"] = type_;
         return std::move(o_);
@@ -76,11 +77,14 @@ struct Platform::Impl {
         bool done = false;
         bool failed = false;  // its last commit failed; retried until it succeeds
         int attempts = 0;
+        std::chrono::steady_clock::time_point submitted;  // of the last attempt (metrics)
     };
     std::deque<InFlight> in_flight;
     std::uint64_t next_ticket = 1;
     bool healthy = true;
     net::TimerPtr retry_timer;
+    Histogram commit_latency;          // submit -> commit, successful attempts
+    std::uint64_t chats_timed_out = 0;
 
     // Emitters. `conversation_id` empty: the sender is "communication".
     void to_ucwa(UcwaApp& app, const std::string& conversation_id, Ev ev);
@@ -99,8 +103,20 @@ struct Platform::Impl {
     std::string new_id() const;
     const std::string& app_name(const Conversation& c);
     void remove_conversation(const std::string& id);
-    // The visitor's chat ends (any cause); emits to visitor and application.
-    void close_chat(Conversation& chat, const Error* failure);
+    // The visitor's chat ends (any cause); emits to visitor and application. `ended` (the
+    // platform ended it, e.g. inactivity) is carried as `reason` by the ending events.
+    void close_chat(Conversation& chat, const Error* failure, const Error* ended = nullptr);
+
+    // --- inactivity (inactivity.cpp) ---
+    struct VisitorPolls {
+        int parked = 0;     // event channel requests waiting now
+        Millis last = 0;    // last time a request started or ended
+    };
+    std::unordered_map<std::string, Millis> chat_activity;      // chat id -> last message (or start)
+    std::unordered_map<std::string, VisitorPolls> visitor_polls; // visitor app id -> channel use
+    net::TimerPtr inactivity_timer;
+    void arm_inactivity_sweep();
+    void sweep_inactive();
     void fail_participant_invitation(ParticipantInvitation& inv, const Error& reason);
     // Name the visitor sees for a meeting participant; empty when filtered from the visitor.
     bool filtered(const Conversation& meeting, const std::string& agent_uri) const;

@@ -59,6 +59,8 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
     msg.time = now_ms();
     msg.operation_id = std::move(input.operation_id);
     m.transcript.push_back(msg);
+    if (m.kind == ConversationKind::visitor_chat) impl_->chat_activity[m.id] = msg.time;
+    else if (!m.bridged_chat_id.empty()) impl_->chat_activity[m.bridged_chat_id] = msg.time;
     if (impl_->store)
         impl_->extra.appends.push_back({persist::transcript_stream(m.id), msg.number, persist::encode(msg)});
 

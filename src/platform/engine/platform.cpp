@@ -44,6 +44,15 @@ Ev& Ev::failure(const Error& reason) {
     return *this;
 }
 
+Ev& Ev::reason(const Error& why) {
+    json::object r;
+    r["code"] = why.code;
+    if (!why.subcode.empty()) r["subcode"] = why.subcode;
+    r["message"] = why.message;
+    o_["reason"] = std::move(r);
+    return *this;
+}
+
 void Platform::Impl::to_ucwa(UcwaApp& app, const std::string& conversation_id, Ev ev) {
     const View v = app.kind == UcwaKind::visitor ? View::visitor(app.id) : View::agent(app.id);
     auto obj = ev.take();
@@ -119,6 +128,7 @@ Platform::Platform(const app::PlatformConfig& config, net::Scheduler& scheduler,
         app->events = EventStream(persist::service_stream(a.id));
         impl_->trusted_apps.emplace(a.id, std::move(app));
     }
+    impl_->arm_inactivity_sweep();
 }
 
 Platform::~Platform() = default;

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "app/config.hpp"
+#include "common/histogram.hpp"
 #include "common/result.hpp"
 #include "net/scheduler.hpp"
 #include "platform/auth/tokens.hpp"
@@ -53,6 +54,20 @@ public:
     void on_callback_delivered(const std::string& queue, std::uint64_t last, const std::string& context);
     // Background housekeeping: compacts read events, deletes expired transcripts.
     void housekeeping();
+
+    // --- operations: figures for /metrics and the shutdown drain ---
+    struct OpsStats {
+        std::size_t live_chats = 0, live_meetings = 0, visitor_apps = 0, agent_apps = 0;
+        std::size_t batches_in_flight = 0;  // handed to the store, not yet published
+        std::uint64_t chats_timed_out = 0;
+        const Histogram* commit_latency = nullptr;  // null without a store
+    };
+    OpsStats ops_stats() const;
+    // A visitor's event channel request started (parked = +1) or was answered (-1): a channel
+    // nobody polls for ops.visitor_poll_grace seconds counts as the visitor having left.
+    void visitor_channel_used(const std::string& visitor_app_id, int parked_delta);
+    const CallbackDispatcher& callbacks() const { return callbacks_; }
+    CallbackDispatcher& callbacks() { return callbacks_; }
 
     // --- transcripts (kept after the meeting ends, for config.transcript_retention) ---
     struct TranscriptInfo {

@@ -1,7 +1,7 @@
 // Start-up from the store (every live chat comes back: applications, conversations, event
 // streams with their positions, unacknowledged callbacks), transcripts kept after a meeting
 // ends, and housekeeping (compaction of read events, expiry of old transcripts).
-#include <iostream>
+#include "common/log.hpp"
 
 #include <boost/json.hpp>
 
@@ -113,9 +113,9 @@ void Platform::restore() {
     for (auto& [id, i] : impl_->participant_invitations)
         if (i->state == InvitationState::connecting)
             impl_->arm_participant_invitation_timeout(id, i->created + config_.invitation_timeout * 1000);
-    std::cerr << "carebridge: restored " << impl_->ucwa_apps.size() << " applications, "
-              << impl_->conversations.size() << " conversations, " << callbacks_.pending()
-              << " undelivered callback events\n";
+    log::info("restored from the store", {{"applications", std::to_string(impl_->ucwa_apps.size())},
+                                          {"conversations", std::to_string(impl_->conversations.size())},
+                                          {"undelivered_callback_events", std::to_string(callbacks_.pending())}});
 }
 
 const Platform::TranscriptInfo* Platform::transcript_info(const std::string& meeting_id) const {

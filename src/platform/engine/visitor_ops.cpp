@@ -83,6 +83,8 @@ Result<Conversation*> Platform::start_messaging(UcwaApp& visitor, const std::str
                           .embed(render_incoming_invitation(sv, chat, &visitor, *app)));
 
     impl_->arm_invitation_timeout(chat.id, chat.created + config_.invitation_timeout * 1000);
+    impl_->chat_activity[chat.id] = chat.created;
+    impl_->visitor_polls[visitor.id].last = chat.created;  // the channel's grace starts now
     return &chat;
 }
 
@@ -97,7 +99,7 @@ void Platform::Impl::arm_invitation_timeout(const std::string& chat_id, Millis d
     });
 }
 
-void Platform::Impl::close_chat(Conversation& chat, const Error* failure) {
+void Platform::Impl::close_chat(Conversation& chat, const Error* failure, const Error* ended) {
     const std::string chat_id = chat.id;
     UcwaApp* visitor = self.ucwa_app(chat.visitor_app_id);
     TrustedApp* app = self.trusted_app(chat.trusted_app_id);
@@ -106,6 +108,7 @@ void Platform::Impl::close_chat(Conversation& chat, const Error* failure) {
     if (was_connecting) {
         chat.invitation_state = InvitationState::failed;
         const Error reason = failure ? *failure
+                             : ended ? *ended
                                      : Error{410, "Gone", "Cancelled",
                                              "the visitor ended the chat"};
         if (visitor) {
@@ -125,15 +128,16 @@ void Platform::Impl::close_chat(Conversation& chat, const Error* failure) {
                            .failure(reason)
                            .embed(render_incoming_invitation(sv, chat, visitor, *app)));
     } else {
+        auto with_reason = [ended](Ev ev) { return ended ? std::move(ev.reason(*ended)) : std::move(ev); };
         if (visitor) {
             const View vv = View::visitor(visitor->id);
             to_ucwa(*visitor, chat.id,
-                    Ev(vv, "messaging", vv.href(messaging_path(chat.id)), "updated")
-                        .embed(render_messaging(vv, chat, false)));
+                    with_reason(Ev(vv, "messaging", vv.href(messaging_path(chat.id)), "updated")
+                                    .embed(render_messaging(vv, chat, false))));
         }
         to_service(chat, chat.id,
-                   Ev(sv, "messaging", sv.href(messaging_path(chat.id)), "updated")
-                       .embed(render_messaging(sv, chat, false)));
+                   with_reason(Ev(sv, "messaging", sv.href(messaging_path(chat.id)), "updated")
+                                   .embed(render_messaging(sv, chat, false))));
         // The visitor leaves the meeting it was bridged into.
         if (Conversation* meeting = self.conversation(chat.meeting_id); meeting && visitor) {
             const View mv = service_view(*meeting);
@@ -161,12 +165,16 @@ void Platform::Impl::close_chat(Conversation& chat, const Error* failure) {
     }
     if (visitor) {
         const View vv = View::visitor(visitor->id);
-        to_ucwa(*visitor, "",
-                Ev(vv, "conversation", vv.href(conversation_path(chat.id)), "deleted"));
+        Ev deleted(vv, "conversation", vv.href(conversation_path(chat.id)), "deleted");
+        if (ended) deleted.reason(*ended);
+        to_ucwa(*visitor, "", std::move(deleted));
         auto& convs = visitor->conversations;
         convs.erase(std::remove(convs.begin(), convs.end(), chat_id), convs.end());
     }
-    to_service(chat, "", Ev(sv, "conversation", sv.href(conversation_path(chat.id)), "deleted"));
+    Ev deleted(sv, "conversation", sv.href(conversation_path(chat.id)), "deleted");
+    if (ended) deleted.reason(*ended);
+    to_service(chat, "", std::move(deleted));
+    chat_activity.erase(chat_id);
     remove_conversation(chat_id);
 }
 

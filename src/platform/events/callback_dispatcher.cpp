@@ -1,11 +1,11 @@
 #include "platform/events/callback_dispatcher.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <random>
 
 #include <boost/json/parse.hpp>
 
+#include "common/log.hpp"
 #include "platform/events/envelope.hpp"
 
 namespace carebridge::platform {
@@ -63,6 +63,19 @@ std::size_t CallbackDispatcher::pending() const {
     return n;
 }
 
+bool CallbackDispatcher::sending() const {
+    return std::any_of(queues_.begin(), queues_.end(), [](const auto& q) { return q.second.sending; });
+}
+
+bool CallbackDispatcher::busy() const {
+    for (const auto& [key, q] : queues_) {
+        if (q.sending) return true;
+        for (const auto& j : q.jobs)
+            if (j.attempts == 0) return true;
+    }
+    return false;
+}
+
 void CallbackDispatcher::pump(const std::string& key) {
     auto it = queues_.find(key);
     if (it == queues_.end()) return;
@@ -74,6 +87,7 @@ void CallbackDispatcher::pump(const std::string& key) {
         if (q.forgotten) queues_.erase(it);
         return;
     }
+    if (!circuit_allows(key, q.jobs.front())) return;
     q.sending = true;
     Job& job = q.jobs.front();
     const auto& stream = job.app->events;
@@ -94,6 +108,8 @@ void CallbackDispatcher::pump(const std::string& key) {
          std::to_string(job.first) + "-" + std::to_string(job.last)},
     };
     ++job.attempts;
+    ++attempts_;
+    if (job.attempts > 1) ++retries_;
     http_.send("POST", url, std::move(headers), body, options_.timeout,
                [this, key](net::ClientResult r) { on_result(key, std::move(r)); });
 }
@@ -104,7 +120,9 @@ void CallbackDispatcher::on_result(const std::string& key, net::ClientResult res
     Queue& q = it->second;
     q.sending = false;
     Job& job = q.jobs.front();
-    if (result.ok() && result.status >= 200 && result.status < 300) {
+    const bool ok = result.ok() && result.status >= 200 && result.status < 300;
+    record_outcome(job, ok);
+    if (ok) {
         delivered_ += job.last - job.first + 1;
         boost::system::error_code ec;
         auto answer = boost::json::parse(result.body, ec);
@@ -120,11 +138,7 @@ void CallbackDispatcher::on_result(const std::string& key, net::ClientResult res
     }
     const auto age = scheduler_.now() - job.since;
     if (age > options_.max_age) {
-        std::cerr << "callback dropped after " << job.attempts << " attempts: app "
-                  << job.app->config.id << " events " << job.first << "-" << job.last << ": "
-                  << (result.ok() ? "HTTP " + std::to_string(result.status) : result.error)
-                  << "\n";
-        dropped_ += job.last - job.first + 1;
+        dead_letter(key, job, result.ok() ? "HTTP " + std::to_string(result.status) : result.error);
         q.jobs.pop_front();
         pump(key);
         return;
@@ -135,8 +149,101 @@ void CallbackDispatcher::on_result(const std::string& key, net::ClientResult res
     const auto ceiling = std::min(options_.max_backoff, grown);
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     std::uniform_int_distribution<long long> jitter(ceiling.count() / 2, ceiling.count());
+    schedule(key, std::chrono::milliseconds(jitter(rng)));
+}
+
+void CallbackDispatcher::schedule(const std::string& key, std::chrono::milliseconds delay) {
+    Queue& q = queues_[key];
     q.scheduled = true;
-    q.retry = scheduler_.after(std::chrono::milliseconds(jitter(rng)), [this, key] { pump(key); });
+    q.retry = scheduler_.after(delay, [this, key] { pump(key); });
+}
+
+void CallbackDispatcher::dead_letter(const std::string& key, const Job& job, std::string error) {
+    log::error("callback given up after its maximum retry age: in the dead-letter list",
+               {{"application_id", job.app->config.id},
+                {"conversation_id", key},
+                {"positions", std::to_string(job.first) + "-" + std::to_string(job.last)},
+                {"attempts", std::to_string(job.attempts)},
+                {"error", error}});
+    dropped_ += job.last - job.first + 1;
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            scheduler_.now().time_since_epoch()).count();
+    dead_letters_.push_back({next_dead_letter_++, job.app->config.id, key, job.url, std::move(error),
+                             job.first, job.last, job.attempts, now_ms});
+    while (dead_letters_.size() > options_.dead_letter_limit) dead_letters_.pop_front();
+}
+
+bool CallbackDispatcher::circuit_allows(const std::string& key, Job& job) {
+    if (options_.breaker_failures == 0) return true;
+    auto it = breakers_.find(job.url);
+    if (it == breakers_.end() || !it->second.open) return true;
+    Breaker& b = it->second;
+    const auto now = scheduler_.now();
+    if (now - job.since > options_.max_age) {  // aged out while the receiver was unreachable
+        const Job dropped = job;
+        queues_[key].jobs.pop_front();
+        dead_letter(key, dropped, "circuit open");
+        scheduler_.post([this, key] { pump(key); });
+        queues_[key].scheduled = true;
+        return false;
+    }
+    if (now >= b.until && !b.probing) {
+        b.probing = true;  // half-open: this job tries, the others wait for its outcome
+        job.probe = true;
+        return true;
+    }
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::uniform_int_distribution<long long> jitter(0, 500);
+    const auto wait = std::max<std::chrono::milliseconds>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(b.until - now), std::chrono::milliseconds(250));
+    schedule(key, wait + std::chrono::milliseconds(jitter(rng)));
+    return false;
+}
+
+void CallbackDispatcher::record_outcome(const Job& job, bool ok) {
+    if (options_.breaker_failures == 0) return;
+    Breaker& b = breakers_[job.url];
+    if (job.probe) b.probing = false;
+    if (ok) {
+        if (b.open) log::info("callback circuit closed", {{"application_id", job.app->config.id}});
+        breakers_.erase(job.url);
+        return;
+    }
+    ++b.failures;
+    if (b.failures >= options_.breaker_failures || b.open) {
+        if (!b.open)
+            log::warn("callback circuit open: the receiver failed repeatedly",
+                      {{"application_id", job.app->config.id}, {"failures", std::to_string(b.failures)}});
+        b.open = true;
+        b.until = scheduler_.now() + options_.breaker_cooldown;
+    }
+}
+
+std::size_t CallbackDispatcher::open_circuits() const {
+    return static_cast<std::size_t>(
+        std::count_if(breakers_.begin(), breakers_.end(), [](const auto& b) { return b.second.open; }));
+}
+
+bool CallbackDispatcher::replay_dead_letter(TrustedApp& app, std::uint64_t id) {
+    auto it = std::find_if(dead_letters_.begin(), dead_letters_.end(),
+                           [&](const DeadLetter& d) { return d.id == id && d.app_id == app.config.id; });
+    if (it == dead_letters_.end()) return false;
+    const DeadLetter d = *it;
+    dead_letters_.erase(it);
+    // On its own queue: the conversation's queue may have ended (and its order moved on).
+    const std::string key = "replay:" + std::to_string(next_replay_++);
+    for (std::uint64_t p = std::max(d.first, app.events.first_position()); p <= d.last; ++p) enqueue(app, key, d.url, p);
+    forget(key);
+    return true;
+}
+
+std::size_t CallbackDispatcher::replay_from(TrustedApp& app, const std::string& url, std::uint64_t from) {
+    const std::string key = "replay:" + std::to_string(next_replay_++);
+    std::size_t n = 0;
+    for (std::uint64_t p = std::max(from, app.events.first_position()); p < app.events.visible_end(); ++p, ++n)
+        enqueue(app, key, url, p);
+    forget(key);
+    return n;
 }
 
 }  // namespace carebridge::platform

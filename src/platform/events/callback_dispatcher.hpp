@@ -21,8 +21,22 @@ struct CallbackOptions {
     std::chrono::milliseconds timeout{10'000};
     std::chrono::milliseconds initial_backoff{200};
     std::chrono::milliseconds max_backoff{30'000};
-    std::chrono::milliseconds max_age{3'600'000};  // then the delivery is dropped (logged)
+    std::chrono::milliseconds max_age{3'600'000};  // then the delivery goes to the dead letters
     std::size_t max_events_per_post = 64;
+    // Circuit breaker per callback URL: after this many consecutive failures the URL gets no
+    // POST for breaker_cooldown, then one probe; 0 turns the breaker off.
+    std::size_t breaker_failures = 0;
+    std::chrono::milliseconds breaker_cooldown{30'000};
+    std::size_t dead_letter_limit = 10'000;  // oldest entries go first beyond this
+};
+
+// A delivery given up after the maximum retry age: replayable through the API.
+struct DeadLetter {
+    std::uint64_t id = 0;
+    std::string app_id, queue, url, error;
+    std::uint64_t first = 0, last = 0;  // positions in the application's stream
+    int attempts = 0;
+    std::int64_t dropped_at = 0;  // unix ms
 };
 
 class CallbackDispatcher {
@@ -47,8 +61,24 @@ public:
     void on_delivered(DeliveredHook hook) { delivered_hook_ = std::move(hook); }
 
     std::size_t pending() const;         // events not yet acknowledged
+    std::size_t queue_count() const { return queues_.size(); }
+    bool sending() const;                // a POST is out on some queue
+    // Some delivery is under way: a POST is out, or an event has not had its first try yet.
+    // (Shutdown waits for this, not for retries that wait out a backoff.)
+    bool busy() const;
     std::uint64_t delivered() const { return delivered_; }
     std::uint64_t dropped() const { return dropped_; }
+    std::uint64_t attempts() const { return attempts_; }
+    std::uint64_t retries() const { return retries_; }
+
+    // --- dead letters and replay ---
+    const std::deque<DeadLetter>& dead_letters() const { return dead_letters_; }
+    // Queues a dead letter of app again (it leaves the list); false when there is no such id.
+    bool replay_dead_letter(TrustedApp& app, std::uint64_t id);
+    // Sends app's retained events from position `from` (through the last published one) again
+    // to `url`, in stream order, on a queue of their own. Returns how many events.
+    std::size_t replay_from(TrustedApp& app, const std::string& url, std::uint64_t from);
+    std::size_t open_circuits() const;
 
 private:
     struct Job {
@@ -57,6 +87,12 @@ private:
         std::uint64_t first = 0, last = 0;
         net::Scheduler::Clock::time_point since;
         int attempts = 0;
+        bool probe = false;  // the half-open circuit's single trial
+    };
+    struct Breaker {
+        std::size_t failures = 0;  // consecutive
+        bool open = false, probing = false;
+        net::Scheduler::Clock::time_point until;
     };
     struct Queue {
         std::deque<Job> jobs;
@@ -69,6 +105,11 @@ private:
 
     void pump(const std::string& key);
     void on_result(const std::string& key, net::ClientResult result);
+    void schedule(const std::string& key, std::chrono::milliseconds delay);
+    void dead_letter(const std::string& key, const Job& job, std::string error);
+    // False (and the queue rescheduled or the job dead-lettered) while the URL's circuit is open.
+    bool circuit_allows(const std::string& key, Job& job);
+    void record_outcome(const Job& job, bool ok);
 
     net::Scheduler& scheduler_;
     net::HttpSender& http_;
@@ -77,7 +118,11 @@ private:
     CallbackOptions options_;
     std::map<std::string, Queue> queues_;
     DeliveredHook delivered_hook_;
-    std::uint64_t delivered_ = 0, dropped_ = 0;
+    std::uint64_t delivered_ = 0, dropped_ = 0, attempts_ = 0, retries_ = 0;
+    std::deque<DeadLetter> dead_letters_;
+    std::uint64_t next_dead_letter_ = 1;
+    std::uint64_t next_replay_ = 1;
+    std::map<std::string, Breaker> breakers_;  // by callback URL
 };
 
 }  // namespace carebridge::platform
