@@ -242,7 +242,7 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, Stream&
         // unknown; reading its body as the next request would let a proxy be smuggled past.
         if (!ec && parser.get().count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
             if (!state->stopped)
-                co_await send_and_close(*state, stream,
+                co_await send_and_close(*state, stream, raw,
                                         error_response(400, "BadRequest", "unsupported Transfer-Encoding"));
             co_return;
         }

@@ -337,7 +337,7 @@ TEST_F(ConfigFile, ErrorsNameTheFile) {
 
 // The shipped example must stay loadable; it is found relative to this source file.
 TEST(Config, ExampleConfigLoads) {
-    const auto example = fs::path(__FILE__).parent_path() / "../../../config/example.toml";
+    const auto example = fs::path(CAREBRIDGE_SOURCE_DIR) / "config/example.toml";
     const auto c = load_platform_config(example);
     ASSERT_EQ(c.applications.size(), 1u);
     EXPECT_EQ(c.applications[0].client_id, "helpdesk");

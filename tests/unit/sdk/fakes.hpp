@@ -189,8 +189,8 @@ private:
 
 // A recorded protocol body from tests/unit/sdk/fixtures/.
 inline std::string fixture(const std::string& name) {
-    const std::string dir = std::string(__FILE__).substr(0, std::string(__FILE__).rfind('/'));
-    std::ifstream in(dir + "/fixtures/" + name, std::ios::binary);
+    // Not __FILE__: ccache's base_dir makes it relative to the build directory.
+    std::ifstream in(std::string(CAREBRIDGE_SOURCE_DIR) + "/tests/unit/sdk/fixtures/" + name, std::ios::binary);
     EXPECT_TRUE(in) << "missing fixture " << name;
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
