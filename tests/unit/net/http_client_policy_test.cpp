@@ -27,7 +27,7 @@ TEST(HttpClientPolicy, RefusesLoopbackByAddressAndByName) {
     FakeOrigin origin(ioc, FakeOrigin::Mode::respond);
     client.restrict_addresses(AddressPolicy{});
     const std::string port = std::to_string(origin.port);
-    for (const std::string url : {"http://127.0.0.1:" + port + "/x", "http://localhost:" + port + "/x"}) {
+    for (const std::string& url : {"http://127.0.0.1:" + port + "/x", "http://localhost:" + port + "/x"}) {
         const auto res = fetch(ioc, client, url);
         EXPECT_FALSE(res.ok()) << url;
         EXPECT_NE(res.error.find("refused"), std::string::npos) << res.error;
