@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -33,6 +34,9 @@ PUBLIC = {
     ("GET", "/platformservice/discover"), ("OPTIONS", "/platformservice/discover"),
     ("POST", "/oauth2/token"), ("GET", "/.well-known/jwks.json"), ("GET", "/platformservice/jwks"),
     ("GET", "/autodiscover/autodiscoverservice.svc/root"), ("GET", "/healthz"),
+    # Operations endpoints: aggregate counters and readiness, no one's data (docs/SECURITY.md:
+    # keep them off the internet at the proxy, as for /healthz).
+    ("GET", "/metrics"), ("GET", "/readyz"),
 }
 # Bodies a legitimate caller would send, so refusals are about identity, not about input.
 BODIES = [
@@ -82,7 +86,10 @@ class AuthzMatrixTest(unittest.TestCase):
         openssl_key(self.key)
         openssl_key(self.other_key)
         self.callbacks = CallbackReceiver()
-        self.platform = StrictPlatform(default_config(self.callbacks.url), data_dir=self.dir)
+        config = default_config(self.callbacks.url)
+        # Callbacks no one takes become dead letters within a second: the victim has one.
+        config["ops"] = {"callback_max_age": 1}
+        self.platform = StrictPlatform(config, data_dir=self.dir)
 
     def tearDown(self):
         try:
@@ -111,6 +118,19 @@ class AuthzMatrixTest(unittest.TestCase):
                 {"displayName": "Supervisor", "participantUri": "sip:sup@contoso.com"}, expect=(201,))
         # A pending invitation of bob, so the participant invitation routes have an instance.
         sa.post(link(chat.meeting, "ms:rtc:saas:addParticipant"), {"to": "sip:bob@contoso.com"}, expect=(201,))
+        # A meeting whose callbacks go nowhere: its deliveries end in the dead-letter list, so the
+        # recovery routes (callbacks/failed/{id}/replay) have an instance.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            dead_url = f"http://127.0.0.1:{s.getsockname()[1]}/callback"
+        sa.post(link(chat.invitation, "ms:rtc:saas:startAdhocMeeting"),
+                {"subject": "dead", "operationId": "authz-dead", "callbackUrl": dead_url}, expect=(201,))
+        failed = link(sa.app, "self").split("?")[0] + "/callbacks/failed"
+        deadline = time.monotonic() + 15
+        while not sa.get(failed).get("failed"):
+            self.assertLess(time.monotonic(), deadline, "no dead letter for the victim")
+            time.sleep(0.2)
+        self.extra_hrefs = [failed, link(sa.get(failed)["failed"][0], "replay")]
         self.sa, self.visitor, self.alice, self.chat, self.anon = sa, visitor, alice, chat, tok
         self.owner_headers = {"/platformservice": sa.auth, "/ucwa/psanon": visitor.headers, "/ucwa/v1": alice.headers}
 
@@ -251,7 +271,7 @@ class AuthzMatrixTest(unittest.TestCase):
                                            text=True).stdout)
         self.assertGreater(len(routes), 40, routes)
         self.build_victim()
-        self.hrefs = self.crawl(routes)
+        self.hrefs = self.crawl(routes) + self.extra_hrefs
         secrets = self.secrets()
         self.assertIn(self.secret, secrets)
         attackers = self.attackers()

@@ -217,6 +217,14 @@ class Generator:
 
 
 class HostileSweepTest(PlatformTestCase):
+    def config(self, callback_url):
+        # Every request comes from 127.0.0.1: the per-IP sign-in and token limits would (rightly)
+        # refuse the normal chat opened after the sweep. They have their own tests (test_limits.py);
+        # the per-token and per-application limits stay on.
+        c = cbtest.default_config(callback_url)
+        c["limits"] = {"sign_ins_per_minute": 0, "anon_tokens_per_minute": 0, "anon_apps_per_minute": 0}
+        return c
+
     def open_chat(self):
         sa = ServiceApp(self.platform)
         visitor = Visitor(self.platform, sa.anon_token())
