@@ -53,6 +53,7 @@ public:
         ChatInfo info;
         std::string transcript;  // href of the meeting's ms:rtc:saas:transcript, or ""
         sdk::Resource meeting;   // the meeting conversation (to terminate it)
+        std::string agent;       // the agent invited to or serving the chat, or ""
     };
     std::optional<MeetingInfo> chat_by_meeting(const std::string& meeting_uri) const;
 

@@ -7,7 +7,8 @@ std::optional<Desk::MeetingInfo> Desk::chat_by_meeting(const std::string& meetin
     if (meeting_uri.empty()) return std::nullopt;
     for (const auto& [id, live] : chats_)
         if (live->meeting_uri == meeting_uri)
-            return MeetingInfo{live->machine.info(), live->meeting.link("transcript").value_or(""), live->meeting};
+            return MeetingInfo{live->machine.info(), live->meeting.link("transcript").value_or(""), live->meeting,
+                               live->machine.agent()};
     return std::nullopt;
 }
 

@@ -7,6 +7,7 @@
 
 #include "helpdesk/web_assets.hpp"
 #include "platform/auth/jwt.hpp"
+#include "sdk/jwks.hpp"
 #include "sdk/url.hpp"
 
 namespace carebridge::helpdesk {
@@ -70,6 +71,7 @@ void Helpdesk::connect() {
                  client_.application_id());
             backoff_ = std::chrono::milliseconds(500);
             desk_.resume();
+            receiver_.prefetch_keys();  // agents' tokens are checked with them (agent_of)
             return;
         }
         log_("cannot connect to the platform (" + app.error().describe() + "); retrying in " +
@@ -121,11 +123,33 @@ void Helpdesk::web_config(net::Responder respond) {
     respond(std::move(r));
 }
 
+// Agents call /api/chat* with the platform user token they signed in with (Bearer). It is
+// checked with the platform's own keys (those that sign its callbacks): issuer the platform,
+// audience its UCWA side, type "user"; its subject is the agent.
+std::string Helpdesk::agent_of(const net::Request& req) const {
+    const auto auth = req.header("Authorization").value_or("");
+    const sdk::JwkSet* keys = receiver_.keys();
+    if (!auth.starts_with("Bearer ") || !keys) return {};
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(scheduler_.now().time_since_epoch()).count();
+    const auto v = sdk::verify_jwt(*keys, std::string_view(auth).substr(7),
+                                   {client_.platform_url(), client_.platform_url() + "/ucwa", now, 60});
+    if (!v.ok() || v.claims.if_contains("typ") == nullptr || v.claims.at("typ") != "user") return {};
+    const auto* sub = v.claims.if_contains("sub");
+    return sub && sub->is_string() ? std::string(sub->as_string()) : std::string();
+}
+
 // The agent console shows who is behind an invitation and what was said before the agent
-// joined. The meeting's URI is an unguessable capability only the invited agents (and we) hold.
+// joined: only to the agent the chat is offered to or served by (anyone else: 404, so
+// meeting URIs cannot be probed).
 void Helpdesk::chat_info(const net::Request& req, net::Responder respond) {
+    if (!receiver_.keys()) {
+        receiver_.prefetch_keys();
+        return respond(error_answer(503, "ServiceUnavailable", "", "the platform's keys are not loaded yet; retry"));
+    }
+    const auto agent = agent_of(req);
+    if (agent.empty()) return respond(error_answer(401, "Unauthorized", "", "an agent's platform token is required"));
     auto chat = desk_.chat_by_meeting(std::string(req.query_param("meeting").value_or("")));
-    if (!chat) return respond(error_answer(404, "NotFound", "", "no live chat has that meeting"));
+    if (!chat || chat->agent != agent) return respond(error_answer(404, "NotFound", "", "no live chat of yours has that meeting"));
     json::object body{{"visitor", chat->info.visitor}, {"queue", chat->info.queue},
                       {"queueDisplay", chat->info.queue_display}, {"subject", chat->info.subject}};
     if (chat->transcript.empty()) return respond(json_answer(200, body));
@@ -144,8 +168,15 @@ void Helpdesk::chat_info(const net::Request& req, net::Responder respond) {
 // The meeting is terminated as the helpdesk itself would (step 22): the visitor's chat ends and
 // the Desk forgets the chat when the platform's callback says the meeting is gone.
 void Helpdesk::end_chat(const net::Request& req, net::Responder respond) {
+    if (!receiver_.keys()) {
+        receiver_.prefetch_keys();
+        return respond(error_answer(503, "ServiceUnavailable", "", "the platform's keys are not loaded yet; retry"));
+    }
+    const auto agent = agent_of(req);
+    if (agent.empty()) return respond(error_answer(401, "Unauthorized", "", "an agent's platform token is required"));
     auto chat = desk_.chat_by_meeting(std::string(req.query_param("meeting").value_or("")));
-    if (!chat || !chat->meeting.link("self")) return respond(error_answer(404, "NotFound", "", "no live chat has that meeting"));
+    if (!chat || chat->agent != agent || !chat->meeting.link("self"))
+        return respond(error_answer(404, "NotFound", "", "no live chat of yours has that meeting"));
     log_("an agent ends the chat of " + chat->info.visitor);
     sa_.terminate(chat->meeting, [this, alive = alive_, respond = std::move(respond)](sdk::Result<sdk::Done> r) {
         if (!*alive) return;

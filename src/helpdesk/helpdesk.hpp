@@ -48,6 +48,8 @@ private:
     void connect();
     void token(const net::Request& request, net::Responder respond);
     void web_config(net::Responder respond);
+    // The agent (sip URI) whose platform user token the request carries, or "".
+    std::string agent_of(const net::Request& request) const;
     void chat_info(const net::Request& request, net::Responder respond);
     void end_chat(const net::Request& request, net::Responder respond);
     std::string allowed_origin(const net::Request& request) const;

@@ -51,6 +51,13 @@ public:
     // For tests and for applications that pin the key: use this set instead of fetching one.
     void set_keys(JwkSet keys);
     const DuplicateFilter& duplicates() const { return seen_; }
+    // The platform's keys as last fetched (nullptr before the first fetch): the same keys sign
+    // the platform's user tokens, so an application can check an agent's token with them.
+    const JwkSet* keys() const { return keys_ ? &*keys_ : nullptr; }
+    // Fetches the keys now if none are held yet (e.g. once connected, before any callback).
+    void prefetch_keys() {
+        if (!keys_) fetch_keys();
+    }
 
 private:
     struct Parked {

@@ -54,7 +54,12 @@ class ConsoleApiTest(HelpdeskTestCase):
         self.assertEqual(c["queues"], [{"name": "general", "displayName": "general support"},
                                        {"name": "billing", "displayName": "billing"}])
         self.assertTrue(c["autodiscoverUrl"].startswith(self.up.platform.url))
-        r = self.get("/api/chat?meeting=sip:nobody")
+        deadline = cbtest.time.monotonic() + 10
+        while (r := self.get("/api/chat?meeting=sip:nobody")).status == 503:  # keys still loading
+            self.assertLess(cbtest.time.monotonic(), deadline, r)
+            cbtest.time.sleep(0.1)
+        self.assertEqual((r.status, r.json["code"]), (401, "Unauthorized"))
+        r = self.get("/api/chat?meeting=sip:nobody", headers=self.agent("bob", available=False).headers)
         self.assertEqual((r.status, r.json["code"]), (404, "NotFound"))
 
     def test_chat_info_names_the_visitor_and_holds_the_transcript(self):
@@ -62,7 +67,14 @@ class ConsoleApiTest(HelpdeskTestCase):
         v = self.visitor("Janardhan", "billing")
         self.says(v, "welcome to billing")
         inv = cbtest.embedded(alice.events.wait_for("onlineMeetingInvitation", "started"))
-        r = self.get("/api/chat?meeting=" + cbtest.urllib.parse.quote(inv["onlineMeetingUri"]))
+        url = "/api/chat?meeting=" + cbtest.urllib.parse.quote(inv["onlineMeetingUri"])
+        # Only the agent the chat is offered to: not without a token, not with a forged one, not
+        # to another agent (who cannot tell the chat exists).
+        self.assertEqual(self.get(url).status, 401)
+        forged = alice.headers["Authorization"][:-4] + ("AAAA" if not alice.headers["Authorization"].endswith("AAAA") else "BBBB")
+        self.assertEqual(self.get(url, headers={"Authorization": forged}).status, 401)
+        self.assertEqual(self.get(url, headers=self.agent("bob", available=False).headers).status, 404)
+        r = self.get(url, headers=alice.headers)
         self.assertEqual(r.status, 200, r)
         self.assertEqual((r.json["visitor"], r.json["queue"], r.json["queueDisplay"]), ("Janardhan", "billing", "billing"))
         self.assertRegex(r.json["created"], r"^\d{4}-")
@@ -76,11 +88,13 @@ class ConsoleApiTest(HelpdeskTestCase):
         self.accept_invitation(alice, inv)
         v.events.wait_for("participant", "added", lambda e: cbtest.embedded(e)["name"] == "Alice (Contoso)")
         end = "/api/chat/end?meeting=" + cbtest.urllib.parse.quote(inv["onlineMeetingUri"])
-        self.assertEqual(self.up.helpdesk.call("POST", end).status, 204)
+        self.assertEqual(self.up.helpdesk.call("POST", end).status, 401)
+        self.assertEqual(self.up.helpdesk.call("POST", end, headers=self.agent("bob", available=False).headers).status, 404)
+        self.assertEqual(self.up.helpdesk.call("POST", end, headers=alice.headers).status, 204)
         v.events.wait_for("conversation", "deleted", timeout=15)
         alice.events.wait_for("conversation", "deleted", timeout=15)
         self.wait_idle()
-        self.assertEqual(self.up.helpdesk.call("POST", end).status, 404)
+        self.assertEqual(self.up.helpdesk.call("POST", end, headers=alice.headers).status, 404)
 
     def accept_invitation(self, agent, inv):
         self.assertEqual(agent.call("POST", cbtest.link(inv, "accept")).status, 204)

@@ -187,7 +187,8 @@ function showWaited(entry, node) {
 async function chatInfo(meetingUri) {
   if (!meetingUri) return null;
   try {
-    const r = await fetch("/api/chat?meeting=" + encodeURIComponent(meetingUri), { cache: "no-store" });
+    const r = await fetch("/api/chat?meeting=" + encodeURIComponent(meetingUri),
+                          { cache: "no-store", headers: { Authorization: "Bearer " + session.token } });
     return r.ok ? await r.json() : null;
   } catch { return null; }
 }
@@ -384,7 +385,8 @@ function typingNow(c) {
 
 // Ends the chat for everyone: the helpdesk terminates the meeting (the visitor is told).
 async function endForAll(c) {
-  const r = await fetch("/api/chat/end?meeting=" + encodeURIComponent(c.meetingUri || ""), { method: "POST" }).catch(() => null);
+  const r = await fetch("/api/chat/end?meeting=" + encodeURIComponent(c.meetingUri || ""),
+                        { method: "POST", headers: { Authorization: "Bearer " + session.token } }).catch(() => null);
   if (!r || (!r.ok && r.status !== 404)) return status("Could not end the chat; please try again.");
   endChat(c, "You ended the chat.");
 }
