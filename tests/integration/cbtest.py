@@ -136,6 +136,22 @@ def to_toml(cfg):
     return "\n".join(lines + tables) + "\n"
 
 
+def stop_process(p, what, tail=4000):
+    """SIGTERM to p.proc (a carebridge process with p.dir, p.stderr()); it must exit 0 and its
+    stderr must hold no sanitizer report. Removes p.dir."""
+    p.proc.terminate()
+    try:
+        code = p.proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.proc.kill()
+        code = "killed"
+    p.proc.stdout.close()
+    err = p.stderr()
+    shutil.rmtree(p.dir, ignore_errors=True)
+    if code != 0 or "Sanitizer" in err or "runtime error" in err:
+        raise AssertionError(f"{what} exited {code}:\n{err[-tail:]}")
+
+
 class Platform:
     """The real `carebridge platform` process."""
 
@@ -162,18 +178,7 @@ class Platform:
             return f.read()
 
     def stop(self):
-        """SIGTERM; the process must exit 0 and its stderr must hold no sanitizer report."""
-        self.proc.terminate()
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = "killed"
-        self.proc.stdout.close()
-        err = self.stderr()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        if code != 0 or "Sanitizer" in err or "runtime error" in err:
-            raise AssertionError(f"platform exited {code}:\n{err[-4000:]}")
+        stop_process(self, "platform")
 
     def call(self, method, path, body=None, headers=None, **kw):
         return request(self.url, method, path, body, headers, **kw)

@@ -122,17 +122,7 @@ class Up:
             return f.read()
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = "killed"
-        self.proc.stdout.close()
-        err = self.stderr()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        if code != 0 or "Sanitizer" in err or "runtime error" in err:
-            raise AssertionError(f"carebridge up exited {code}:\n{err[-6000:]}")
+        cbtest.stop_process(self, "carebridge up", tail=6000)
 
 
 def check_script(test, html):

@@ -63,17 +63,7 @@ max_chats = 1
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = "killed"
-        self.proc.stdout.close()
-        err = self.stderr()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        if code != 0 or "Sanitizer" in err or "runtime error" in err:
-            raise AssertionError(f"helpdesk exited {code}:\n{err[-4000:]}")
+        cbtest.stop_process(self, "helpdesk")
 
 
 def free_port():
