@@ -139,11 +139,12 @@ helpdesk::Settings parse_document(const toml::table& root, bool embedded) {
     s.away_backoff = std::chrono::seconds(integer(chat, "away_backoff", "chat", 15, 1, 3'600));
     s.recheck = std::chrono::seconds(integer(chat, "recheck", "chat", 5, 1, 3'600));
 
-    const auto* m = table(root, "messages", "", {"welcome", "queue_position", "no_agent", "agent_left"});
+    const auto* m = table(root, "messages", "", {"welcome", "queue_position", "no_agent", "agent_left", "transfer"});
     s.texts.welcome = text(m, "welcome", "messages", true).value_or(s.texts.welcome);
     s.texts.queue_position = text(m, "queue_position", "messages", true).value_or(s.texts.queue_position);
     s.texts.no_agent = text(m, "no_agent", "messages", true).value_or(s.texts.no_agent);
     s.texts.agent_left = text(m, "agent_left", "messages", true).value_or(s.texts.agent_left);
+    s.texts.transfer = text(m, "transfer", "messages", true).value_or(s.texts.transfer);
 
     std::set<std::string> names;
     if (const auto* queues = root.get_as<toml::array>("queues")) {

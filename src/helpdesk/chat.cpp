@@ -81,6 +81,23 @@ std::vector<Command> Chat::on(const Input& in) {
             if (phase_ != Phase::waiting || in.position <= 0 || in.position == announced_) return {};
             announced_ = in.position;
             return {Command{Do::say, next_op(), render(settings_.texts.queue_position, in.position), ""}};
+        case Input::Kind::transfer: {  // the agent is out, the chat waits in the other queue
+            const bool live = phase_ == Phase::waiting || phase_ == Phase::inviting || phase_ == Phase::connected;
+            if (!live || in.queue.empty() || in.queue == info_.queue) return {};
+            std::vector<Command> out;
+            if (!agent_.empty()) {
+                out.push_back({Do::release, "", "", agent_});
+                left_.insert(agent_);  // not offered back to the agent who passed it on
+                agent_.clear();
+            }
+            pending_.clear();
+            info_.queue = in.queue;
+            info_.queue_display = in.queue_display;
+            announced_ = 0;
+            out.push_back({Do::say, next_op(), render(settings_.texts.transfer), ""});
+            for (auto& c : wait(in.now, true)) out.push_back(std::move(c));
+            return out;
+        }
         case Input::Kind::tick:
             if (phase_ != Phase::waiting || in.now - waiting_since_ < settings_.no_agent_timeout) return {};
             // Closing politely: the message first; the Desk runs remote commands in order.

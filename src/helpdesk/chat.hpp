@@ -57,6 +57,7 @@ struct Input {
         agent_left,     // participant deleted from the meeting (agent uri)
         offered,        // the router picked `agent` for this chat
         position,       // the chat's place in its queue
+        transfer,       // the agent hands the chat to another queue (queue, queue_display)
         tick,           // time passes
     };
     Kind kind;
@@ -65,6 +66,7 @@ struct Input {
     bool ok = true;
     std::string agent;
     int position = 0;
+    std::string queue, queue_display;  // transfer
 };
 
 struct ChatInfo {

@@ -56,6 +56,9 @@ public:
         std::string agent;       // the agent invited to or serving the chat, or ""
     };
     std::optional<MeetingInfo> chat_by_meeting(const std::string& meeting_uri) const;
+    // The agent serving (or invited to) the chat of that meeting hands it to another queue;
+    // false when there is no such chat of that agent's or no such queue.
+    bool transfer(const std::string& meeting_uri, const std::string& agent, const std::string& queue);
 
 private:
     using Live = LiveChat;

@@ -190,6 +190,26 @@ void Helpdesk::end_chat(const net::Request& req, net::Responder respond) {
     });
 }
 
+// The agent hands the chat to another queue: the Desk releases them and offers the chat to that
+// queue's agents; the console then takes the agent out of the meeting.
+void Helpdesk::transfer_chat(const net::Request& req, net::Responder respond) {
+    if (!receiver_.keys()) {
+        receiver_.prefetch_keys();
+        return respond(error_answer(503, "ServiceUnavailable", "", "the platform's keys are not loaded yet; retry"));
+    }
+    const auto agent = agent_of(req);
+    if (agent.empty()) return respond(error_answer(401, "Unauthorized", "", "an agent's platform token is required"));
+    const std::string queue(req.query_param("queue").value_or(""));
+    if (std::none_of(settings_.queues.begin(), settings_.queues.end(), [&](const auto& q) { return q.name == queue; }))
+        return respond(error_answer(400, "BadRequest", "InvalidParameter", "'queue' must name a queue"));
+    if (!desk_.transfer(std::string(req.query_param("meeting").value_or("")), agent, queue))
+        return respond(error_answer(404, "NotFound", "", "no live chat of yours has that meeting"));
+    log_("an agent transfers a chat to queue " + queue);
+    net::Response ok;
+    ok.status = 204;
+    respond(std::move(ok));
+}
+
 void Helpdesk::handle(net::Request&& req, net::Responder respond) {
     const auto& path = req.path;
     const auto& method = req.method;
@@ -211,12 +231,13 @@ void Helpdesk::handle(net::Request&& req, net::Responder respond) {
     if (path == "/web-config" && method == "GET") return web_config(std::move(respond));
     if (path == "/api/chat" && method == "GET") return chat_info(req, std::move(respond));
     if (path == "/api/chat/end" && method == "POST") return end_chat(req, std::move(respond));
+    if (path == "/api/chat/transfer" && method == "POST") return transfer_chat(req, std::move(respond));
     if (auto page = serve_web(req)) return respond(std::move(*page));
     if (path == "/healthz" && method == "GET")
         return respond(json_answer(200, {{"status", ready() ? "ok" : "connecting"},
                                          {"chats", static_cast<std::int64_t>(desk_.live_chats())}}));
     const bool known = path == "/callback" || path == "/token" || path == "/healthz" || path == "/web-config" ||
-                       path == "/api/chat" || path == "/api/chat/end";
+                       path == "/api/chat" || path == "/api/chat/end" || path == "/api/chat/transfer";
     respond(known ? error_answer(405, "MethodNotAllowed", "", "method not allowed")
                   : error_answer(404, "NotFound", "", "no such resource"));
 }

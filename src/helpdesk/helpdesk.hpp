@@ -52,6 +52,7 @@ private:
     std::string agent_of(const net::Request& request) const;
     void chat_info(const net::Request& request, net::Responder respond);
     void end_chat(const net::Request& request, net::Responder respond);
+    void transfer_chat(const net::Request& request, net::Responder respond);
     std::string allowed_origin(const net::Request& request) const;
 
     Settings settings_;

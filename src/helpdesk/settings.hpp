@@ -27,6 +27,7 @@ struct Texts {
     std::string queue_position = "All our agents are busy. You are number {position} in the queue.";
     std::string no_agent = "Sorry, no agent is available right now. Please try again later. Goodbye!";
     std::string agent_left = "Your agent had to leave; we are finding you another one.";
+    std::string transfer = "You are being transferred to the {queue} desk. Please hold on.";
 };
 
 struct Settings {

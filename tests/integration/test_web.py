@@ -96,6 +96,25 @@ class ConsoleApiTest(HelpdeskTestCase):
         self.wait_idle()
         self.assertEqual(self.up.helpdesk.call("POST", end, headers=alice.headers).status, 404)
 
+    def test_agent_transfers_the_chat_to_another_queue(self):
+        alice, carol = self.agent("alice"), self.agent("carol")  # general+billing, billing
+        v = self.visitor("Tom", "general")
+        self.says(v, "welcome")
+        inv = cbtest.embedded(alice.events.wait_for("onlineMeetingInvitation", "started"))
+        self.accept_invitation(alice, inv)
+        transfer = "/api/chat/transfer?meeting=" + cbtest.urllib.parse.quote(inv["onlineMeetingUri"])
+        self.assertEqual(self.up.helpdesk.call("POST", transfer + "&queue=billing").status, 401)
+        self.assertEqual(self.up.helpdesk.call("POST", transfer + "&queue=billing", headers=carol.headers).status, 404)
+        r = self.up.helpdesk.call("POST", transfer + "&queue=nowhere", headers=alice.headers)
+        self.assertEqual((r.status, r.json["code"]), (400, "BadRequest"))
+        self.assertEqual(self.up.helpdesk.call("POST", transfer + "&queue=billing", headers=alice.headers).status, 204)
+        self.says(v, "transferred to the billing desk")
+        # Billing's other agent is offered it (not Alice, who passed it on), and joins.
+        inv2 = cbtest.embedded(carol.events.wait_for("onlineMeetingInvitation", "started", timeout=15))
+        self.assertEqual(inv2["onlineMeetingUri"], inv["onlineMeetingUri"])
+        self.accept_invitation(carol, inv2)
+        v.events.wait_for("participant", "added", lambda e: cbtest.embedded(e)["name"].startswith("Carol"), timeout=15)
+
     def accept_invitation(self, agent, inv):
         self.assertEqual(agent.call("POST", cbtest.link(inv, "accept")).status, 204)
         msg = agent.events.wait_for("messaging", "updated")

@@ -284,14 +284,24 @@ function build(c) {
   const leave = el("button", { type: "button", className: "secondary", textContent: "Leave chat" });
   leave.title = "Hand the visitor back to the queue";
   leave.addEventListener("click", () => leaveChat(c));
+  // Transfer: the helpdesk offers the chat to another queue's agents; this agent then leaves.
+  const target = el("select", { id: id + "-queue" });
+  const transfer = el("button", { type: "button", className: "secondary", textContent: "Transfer" });
+  const transferBox = el("span", { className: "transfer" },
+                         el("label", { className: "sr", htmlFor: id + "-queue", textContent: "Transfer to queue" }),
+                         target, transfer);
+  webConfig().then((cfg) => {
+    for (const q of cfg.queues || []) target.append(el("option", { value: q.name, textContent: q.displayName }));
+  }).catch(() => { transferBox.hidden = true; });
+  transfer.addEventListener("click", () => transferChat(c, target.value, target.selectedOptions[0]?.textContent || target.value));
   const close = el("button", { type: "button", className: "secondary", textContent: "Close tab", hidden: true });
   close.addEventListener("click", () => closeTab(c));
   const info = el("p", { className: "info", textContent: c.topic ? "Topic: " + c.topic : "" });
   const panel = el("section", { className: "panel", id, hidden: true }, info, log, typing, composer,
-                   el("div", { className: "chat-actions" }, end, leave, close));
+                   el("div", { className: "chat-actions" }, end, leave, transferBox, close));
   panel.setAttribute("role", "tabpanel");
   panel.setAttribute("aria-labelledby", id + "-tab");
-  c.dom = { tab, badge, panel, log, typing, composer, text, end, leave, close };
+  c.dom = { tab, badge, panel, log, typing, composer, text, end, leave, transfer: transferBox, close };
   $("#tabs").append(tab);
   $("#panels").append(panel);
   $("#panels > .empty").hidden = true;
@@ -391,6 +401,16 @@ async function endForAll(c) {
   endChat(c, "You ended the chat.");
 }
 
+async function transferChat(c, queue, name) {
+  if (!queue) return;
+  const r = await fetch("/api/chat/transfer?meeting=" + encodeURIComponent(c.meetingUri || "") +
+                        "&queue=" + encodeURIComponent(queue),
+                        { method: "POST", headers: { Authorization: "Bearer " + session.token } }).catch(() => null);
+  if (!r || !r.ok) return status("Could not transfer the chat; please try again.");
+  try { await api.call("DELETE", c.conversation); } catch { /* the helpdesk released us anyway */ }
+  endChat(c, "You transferred the chat to " + name + ".");
+}
+
 async function leaveChat(c) {
   try { await api.call("DELETE", c.conversation); } catch (err) { if (!(err instanceof ApiError) || err.retriable) return status("Could not leave: " + err.message); }
   endChat(c, "You left the chat.");
@@ -409,6 +429,7 @@ function showEnded(c) {
   c.dom.typing.textContent = "";
   c.dom.leave.hidden = true;
   c.dom.end.hidden = true;
+  if (c.dom.transfer) c.dom.transfer.hidden = true;
   c.dom.close.hidden = false;
 }
 function closeTab(c) {

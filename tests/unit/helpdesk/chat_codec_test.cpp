@@ -111,6 +111,32 @@ TEST(ChatCodec, RefusesDamagedOrForeignData) {
     EXPECT_FALSE(decode_chat(boost::json::serialize(bad_command), s));
 }
 
+TEST(ChatTransfer, ReleasesTheAgentAndWaitsInTheOtherQueue) {
+    Settings s;
+    s.texts.transfer = "to {queue}";
+    auto live = invited_chat(s);
+    auto& m = live->machine;
+    Input joined{Input::Kind::agent_joined, kT0 + 2s};
+    joined.agent = kAlice;
+    m.on(joined);
+    ASSERT_EQ(m.phase(), Phase::connected);
+    Input t{Input::Kind::transfer, kT0 + 3s};
+    t.queue = "general";
+    t.queue_display = "General";
+    const auto out = m.on(t);
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_EQ(out[0].what, Do::release);
+    EXPECT_EQ(out[0].agent, kAlice);
+    EXPECT_EQ(out[1].what, Do::say);
+    EXPECT_EQ(out[1].text, "to General");
+    EXPECT_EQ(out[2].what, Do::wait);
+    EXPECT_EQ(m.phase(), Phase::waiting);
+    EXPECT_EQ(m.info().queue, "general");
+    EXPECT_EQ(m.agent(), "");
+    EXPECT_EQ(m.left().count(kAlice), 1u);  // not offered back to Alice
+    EXPECT_TRUE(m.on(t).empty());            // already there: nothing happens
+}
+
 TEST(RouterRestore, RestoredOffersAndChatsHoldTheirSlots) {
     AgentSettings alice{kAlice, "Alice", 2, {"billing"}};
     Router router({alice}, 15s);
