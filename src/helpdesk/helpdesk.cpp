@@ -138,16 +138,24 @@ std::string Helpdesk::agent_of(const net::Request& req) const {
     return sub && sub->is_string() ? std::string(sub->as_string()) : std::string();
 }
 
+// The refusal for a request without a valid agent token (503 while the keys load), or nullopt
+// with `agent` set.
+std::optional<net::Response> Helpdesk::require_agent(const net::Request& req, std::string& agent) {
+    if (!receiver_.keys()) {
+        receiver_.prefetch_keys();
+        return error_answer(503, "ServiceUnavailable", "", "the platform's keys are not loaded yet; retry");
+    }
+    agent = agent_of(req);
+    if (agent.empty()) return error_answer(401, "Unauthorized", "", "an agent's platform token is required");
+    return std::nullopt;
+}
+
 // The agent console shows who is behind an invitation and what was said before the agent
 // joined: only to the agent the chat is offered to or served by (anyone else: 404, so
 // meeting URIs cannot be probed).
 void Helpdesk::chat_info(const net::Request& req, net::Responder respond) {
-    if (!receiver_.keys()) {
-        receiver_.prefetch_keys();
-        return respond(error_answer(503, "ServiceUnavailable", "", "the platform's keys are not loaded yet; retry"));
-    }
-    const auto agent = agent_of(req);
-    if (agent.empty()) return respond(error_answer(401, "Unauthorized", "", "an agent's platform token is required"));
+    std::string agent;
+    if (auto refused = require_agent(req, agent)) return respond(std::move(*refused));
     auto chat = desk_.chat_by_meeting(std::string(req.query_param("meeting").value_or("")));
     if (!chat || chat->agent != agent) return respond(error_answer(404, "NotFound", "", "no live chat of yours has that meeting"));
     json::object body{{"visitor", chat->info.visitor}, {"queue", chat->info.queue},
@@ -168,12 +176,8 @@ void Helpdesk::chat_info(const net::Request& req, net::Responder respond) {
 // The meeting is terminated as the helpdesk itself would (step 22): the visitor's chat ends and
 // the Desk forgets the chat when the platform's callback says the meeting is gone.
 void Helpdesk::end_chat(const net::Request& req, net::Responder respond) {
-    if (!receiver_.keys()) {
-        receiver_.prefetch_keys();
-        return respond(error_answer(503, "ServiceUnavailable", "", "the platform's keys are not loaded yet; retry"));
-    }
-    const auto agent = agent_of(req);
-    if (agent.empty()) return respond(error_answer(401, "Unauthorized", "", "an agent's platform token is required"));
+    std::string agent;
+    if (auto refused = require_agent(req, agent)) return respond(std::move(*refused));
     auto chat = desk_.chat_by_meeting(std::string(req.query_param("meeting").value_or("")));
     if (!chat || chat->agent != agent || !chat->meeting.link("self"))
         return respond(error_answer(404, "NotFound", "", "no live chat of yours has that meeting"));
@@ -193,12 +197,8 @@ void Helpdesk::end_chat(const net::Request& req, net::Responder respond) {
 // The agent hands the chat to another queue: the Desk releases them and offers the chat to that
 // queue's agents; the console then takes the agent out of the meeting.
 void Helpdesk::transfer_chat(const net::Request& req, net::Responder respond) {
-    if (!receiver_.keys()) {
-        receiver_.prefetch_keys();
-        return respond(error_answer(503, "ServiceUnavailable", "", "the platform's keys are not loaded yet; retry"));
-    }
-    const auto agent = agent_of(req);
-    if (agent.empty()) return respond(error_answer(401, "Unauthorized", "", "an agent's platform token is required"));
+    std::string agent;
+    if (auto refused = require_agent(req, agent)) return respond(std::move(*refused));
     const std::string queue(req.query_param("queue").value_or(""));
     if (std::none_of(settings_.queues.begin(), settings_.queues.end(), [&](const auto& q) { return q.name == queue; }))
         return respond(error_answer(400, "BadRequest", "InvalidParameter", "'queue' must name a queue"));

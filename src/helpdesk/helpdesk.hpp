@@ -12,6 +12,7 @@
 //   POST /callback    the platform's callbacks
 //   GET  /healthz     {"status": "ok"|"connecting", "chats": N}
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "helpdesk/desk.hpp"
@@ -50,6 +51,7 @@ private:
     void web_config(net::Responder respond);
     // The agent (sip URI) whose platform user token the request carries, or "".
     std::string agent_of(const net::Request& request) const;
+    std::optional<net::Response> require_agent(const net::Request& request, std::string& agent);
     void chat_info(const net::Request& request, net::Responder respond);
     void end_chat(const net::Request& request, net::Responder respond);
     void transfer_chat(const net::Request& request, net::Responder respond);
