@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache python3
   # libraries
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev libsodium-dev
+  libssl-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev libsodium-dev libjemalloc-dev
   # tests
   libgtest-dev googletest
   # fuzzing (scripts/fuzz.sh): clang 14 with libFuzzer and the sanitizer runtimes

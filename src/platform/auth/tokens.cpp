@@ -69,6 +69,19 @@ std::string TokenService::issue_callback_token(const std::string& app_id, std::i
 
 Result<json::object> TokenService::verify(std::string_view token, const std::string& audience,
                                           const char* typ, std::int64_t now) const {
+    {
+        std::lock_guard lock(verified_mutex_);
+        if (auto it = verified_.find(std::string(token)); it != verified_.end() && it->second.audience == audience) {
+            // Same checks as jwt_verify below on a token whose signature already verified.
+            if (now > it->second.expires) {
+                verified_.erase(it);
+                return unauthorized("TokenExpired", "the token has expired");
+            }
+            if (claim_string(it->second.claims, "typ") != typ)
+                return unauthorized("InvalidToken", "the token is not valid here");
+            return json::object(it->second.claims);
+        }
+    }
     // No leeway: the platform issues and verifies on the same clock.
     auto v = jwt_verify(key_, token, {issuer_, audience, now, 0});
     if (v.error == JwtError::expired) return unauthorized("TokenExpired", "the token has expired");
@@ -77,7 +90,17 @@ Result<json::object> TokenService::verify(std::string_view token, const std::str
                                                 to_string(v.error) + ")");
     if (claim_string(v.claims, "typ") != typ)
         return unauthorized("InvalidToken", "the token is not valid here");
+    if (const auto* exp = v.claims.if_contains("exp"); exp && exp->is_int64()) {
+        std::lock_guard lock(verified_mutex_);
+        if (verified_.size() >= kVerifiedLimit) verified_.clear();
+        verified_.insert_or_assign(std::string(token), Verified{v.claims, audience, exp->as_int64()});
+    }
     return std::move(v.claims);
+}
+
+void TokenService::forget_verified() const {
+    std::lock_guard lock(verified_mutex_);
+    verified_.clear();
 }
 
 Result<std::string> TokenService::verify_app_token(std::string_view token, std::int64_t now) const {

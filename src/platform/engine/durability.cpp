@@ -51,6 +51,28 @@ store::Batch Platform::Impl::collect() {
 }
 
 void Platform::Impl::flush() {
+    if (!store) {
+        // In memory only: nothing to encode (it cost a tenth of the CPU per message), publish now.
+        std::vector<std::pair<std::string, std::uint64_t>> publish;
+        for (EventStream* s : std::exchange(dirty, {})) {
+            s->mark_saved();
+            publish.emplace_back(s->name(), s->next_position());
+        }
+        // By name: a woken reader may end what owns another stream.
+        for (const auto& [name, end] : publish)
+            if (EventStream* s = stream_by_name(name)) {
+                s->publish_through(end);
+                s->wake();
+            }
+        extra = {};
+        dirty_apps.clear();
+        dirty_conversations.clear();
+        dirty_invitations.clear();
+        for (const auto& c : std::exchange(pending_callbacks, {}))
+            if (TrustedApp* app = self.trusted_app(c.app_id)) self.callbacks_.enqueue(*app, c.queue, c.url, c.position);
+        for (const auto& q : std::exchange(pending_forgets, {})) self.callbacks_.forget(q);
+        return;
+    }
     InFlight f;
     for (EventStream* s : dirty) f.publish.emplace_back(s->name(), s->next_position());
     f.batch = collect();
@@ -159,7 +181,13 @@ void Platform::on_callback_delivered(const std::string& queue, std::uint64_t las
     if (!impl_->store) return;
     boost::json::object o{{"delivered", last}, {"context", context}};
     impl_->extra.puts.push_back({persist::kCallbackQueue, queue, boost::json::serialize(o)});
-    impl_->flush();
+    // A progress mark (losing it only means a callback is sent again): it rides with the next
+    // batch, or goes alone shortly; a commit per delivered callback doubled the commits.
+    if (!impl_->delivered_timer)
+        impl_->delivered_timer = scheduler_.after(std::chrono::milliseconds(50), [this] {
+            impl_->delivered_timer.reset();
+            impl_->flush();
+        });
 }
 
 }  // namespace carebridge::platform

@@ -83,6 +83,7 @@ struct Platform::Impl {
     std::uint64_t next_ticket = 1;
     bool healthy = true;
     net::TimerPtr retry_timer;
+    net::TimerPtr delivered_timer;     // flushes callback progress marks nothing else carried
     Histogram commit_latency;          // submit -> commit, successful attempts
     std::uint64_t chats_timed_out = 0;
 
