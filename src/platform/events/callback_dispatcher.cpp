@@ -170,7 +170,22 @@ void CallbackDispatcher::dead_letter(const std::string& key, const Job& job, std
                             scheduler_.now().time_since_epoch()).count();
     dead_letters_.push_back({next_dead_letter_++, job.app->config.id, key, job.url, std::move(error),
                              job.first, job.last, job.attempts, now_ms});
-    while (dead_letters_.size() > options_.dead_letter_limit) dead_letters_.pop_front();
+    if (dead_letter_added_) dead_letter_added_(dead_letters_.back(), queues_[key].context);
+    trim_dead_letters();
+}
+
+void CallbackDispatcher::trim_dead_letters() {
+    while (dead_letters_.size() > options_.dead_letter_limit) {
+        const std::uint64_t id = dead_letters_.front().id;
+        dead_letters_.pop_front();
+        if (dead_letter_removed_) dead_letter_removed_(id);
+    }
+}
+
+void CallbackDispatcher::restore_dead_letter(DeadLetter d) {
+    next_dead_letter_ = std::max(next_dead_letter_, d.id + 1);
+    dead_letters_.push_back(std::move(d));
+    trim_dead_letters();
 }
 
 bool CallbackDispatcher::circuit_allows(const std::string& key, Job& job) {
@@ -230,6 +245,7 @@ bool CallbackDispatcher::replay_dead_letter(TrustedApp& app, std::uint64_t id) {
     if (it == dead_letters_.end()) return false;
     const DeadLetter d = *it;
     dead_letters_.erase(it);
+    if (dead_letter_removed_) dead_letter_removed_(d.id);
     // On its own queue: the conversation's queue may have ended (and its order moved on).
     const std::string key = "replay:" + std::to_string(next_replay_++);
     for (std::uint64_t p = std::max(d.first, app.events.first_position()); p <= d.last; ++p) enqueue(app, key, d.url, p);
