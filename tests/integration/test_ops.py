@@ -46,6 +46,7 @@ def value(samples, name, **labels):
 
 class OpsBase(unittest.TestCase):
     ops = {}
+    limits = {}
 
     def setUp(self):
         self.data = tempfile.mkdtemp(prefix="carebridge-data-")
@@ -54,6 +55,8 @@ class OpsBase(unittest.TestCase):
         self.config["listen"] = f"127.0.0.1:{free_port()}"  # fixed across restarts (tokens name it)
         if self.ops:
             self.config["ops"] = dict(self.ops)
+        if self.limits:
+            self.config["limits"] = dict(self.limits)
         self.platform = Platform(self.config, data_dir=self.data)
 
     def tearDown(self):
