@@ -89,7 +89,7 @@ struct PlatformRuntime::Impl {
 };
 
 namespace {
-void reload_keys(PlatformRuntime::Impl& r) {
+void reload_signing_keys(PlatformRuntime::Impl& r) {
     try {
         auto keys = auth::load_keys(r.config.data_dir);
         const std::string previous = keys.previous ? keys.previous->kid() : std::string();
@@ -186,7 +186,7 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
     if (!cfg.data_dir.empty()) {
         r.key_watch.emplace(auth::KeyPaths::in(cfg.data_dir).current);
         r.watch_keys = [&r] {
-            if (r.key_watch->changed()) reload_keys(r);
+            if (r.key_watch->changed()) reload_signing_keys(r);
             r.key_watch_timer = r.scheduler.after(std::chrono::seconds(1), r.watch_keys);
         };
         r.key_watch_timer = r.scheduler.after(std::chrono::seconds(1), r.watch_keys);
@@ -234,6 +234,15 @@ void PlatformRuntime::begin_shutdown(std::function<void()> done) {
         done();
     };
     r.drain_timer = r.scheduler.after(std::chrono::milliseconds(0), [check] { (*check)(); });
+}
+
+void PlatformRuntime::reload_keys() {
+    if (impl_->config.data_dir.empty()) {
+        log::info("SIGHUP: no data_dir, the signing key lives in memory; nothing to reload");
+        return;
+    }
+    if (impl_->key_watch) impl_->key_watch->changed();  // the timer need not reload it again
+    reload_signing_keys(*impl_);
 }
 
 void PlatformRuntime::shutdown() {

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -139,6 +140,16 @@ class KeyRotationTest(unittest.TestCase):
         self.platform = Platform(self.config, data_dir=self.data)
         self.assertEqual([k["kid"] for k in self.jwks()], [k3, k2])
         self.assertEqual(self.platform.call("GET", link(sa2.app, "self"), headers=sa2.auth).status, 200)
+
+        # SIGHUP (systemctl reload) reloads the keys at once and does not stop the platform.
+        self.platform.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "signing keys reloaded" not in self.platform.stderr():
+            self.assertLess(time.monotonic(), deadline, "SIGHUP did not reload the keys")
+            time.sleep(0.1)
+        self.assertIsNone(self.platform.proc.poll())
+        self.assertEqual(self.platform.call("GET", "/healthz").status, 200)
+        self.assertEqual([k["kid"] for k in self.jwks()], [k3, k2])
 
     def test_rotate_keys_needs_a_data_dir(self):
         cfg = dict(self.config)

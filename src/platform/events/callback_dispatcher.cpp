@@ -53,6 +53,10 @@ std::uint64_t CallbackDispatcher::first_pending(const TrustedApp& app) const {
     for (const auto& [key, q] : queues_)
         for (const auto& j : q.jobs)
             if (j.app == &app) first = std::min(first, j.first);
+    // With the defaults (retention = max age = 1 h) a dead letter's events are already old
+    // enough to be compacted when it is given up.
+    for (const auto& d : dead_letters_)
+        if (d.app_id == app.config.id) first = std::min(first, d.first);
     return first;
 }
 

@@ -54,7 +54,8 @@ public:
     void forget(const std::string& key);
     // Restores a queue's CallbackContext (after a restart).
     void set_context(const std::string& key, std::string context);
-    // Lowest position of app's stream still waiting for delivery (UINT64_MAX: none).
+    // Lowest position of app's stream still needed: waiting for delivery, or held by a dead
+    // letter (so compaction keeps what a replay will send). UINT64_MAX: none.
     std::uint64_t first_pending(const TrustedApp& app) const;
     // Told after each acknowledged POST: queue, last position delivered, its CallbackContext.
     using DeliveredHook = std::function<void(const std::string&, std::uint64_t, const std::string&)>;

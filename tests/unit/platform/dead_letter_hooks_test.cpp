@@ -63,8 +63,13 @@ TEST_F(DeadLetterHooksTest, JoiningAndLeavingTheListIsToldWithTheQueuesContext) 
     fail_until(1);
     EXPECT_EQ(added[0].first.queue, "c1");
     EXPECT_EQ(added[0].second, "ctx-1");
+    // Compaction keeps the dead letter's events until it is replayed and delivered.
+    EXPECT_EQ(d->first_pending(app), added[0].first.first);
     ASSERT_TRUE(d->replay_dead_letter(app, added[0].first.id));
     EXPECT_EQ(removed, std::vector<std::uint64_t>{added[0].first.id});
+    sched.run_posted();
+    http.respond(http.count() - 1, 200);
+    EXPECT_EQ(d->first_pending(app), UINT64_MAX);
 }
 
 TEST_F(DeadLetterHooksTest, TrimmingTheOldestIsToldAndRestoredIdsContinue) {
