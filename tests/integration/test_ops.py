@@ -47,6 +47,7 @@ def value(samples, name, **labels):
 class OpsBase(unittest.TestCase):
     ops = {}
     limits = {}
+    store = {}
 
     def setUp(self):
         self.data = tempfile.mkdtemp(prefix="carebridge-data-")
@@ -57,6 +58,8 @@ class OpsBase(unittest.TestCase):
             self.config["ops"] = dict(self.ops)
         if self.limits:
             self.config["limits"] = dict(self.limits)
+        if self.store:
+            self.config["store"] = dict(self.store)
         self.platform = Platform(self.config, data_dir=self.data)
 
     def tearDown(self):
