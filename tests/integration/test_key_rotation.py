@@ -152,16 +152,11 @@ class KeyRotationTest(unittest.TestCase):
         self.assertEqual([k["kid"] for k in self.jwks()], [k3, k2])
 
     def test_rotate_keys_needs_a_data_dir(self):
-        cfg = dict(self.config)
-        path = tempfile.mktemp(suffix=".toml")
-        with open(path, "w") as f:
-            f.write(cbtest.to_toml(cfg))
-        try:
-            out = subprocess.run([cbtest.BINARY, "rotate-keys", "--config", path], capture_output=True, text=True,
+        with tempfile.NamedTemporaryFile("w", suffix=".toml") as f:
+            f.write(cbtest.to_toml(self.config))  # no data_dir
+            f.flush()
+            out = subprocess.run([cbtest.BINARY, "rotate-keys", "--config", f.name], capture_output=True, text=True,
                                  timeout=30)
-        finally:
-            import os
-            os.unlink(path)
         self.assertEqual(out.returncode, 2, out)
         self.assertIn("data_dir", out.stderr)
 
