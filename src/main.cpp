@@ -9,6 +9,7 @@
 #include "app/helpdesk_config.hpp"
 #include "app/passwords.hpp"
 #include "app/platform_command.hpp"
+#include "app/rotate_keys_command.hpp"
 #include "app/routes_command.hpp"
 #include "app/up_command.hpp"
 #include "common/log.hpp"
@@ -32,6 +33,13 @@ int main(int argc, char** argv) {
     auto* up = cli.add_subcommand("up", "Run the platform and the helpdesk in one process (demo by default)");
     up->add_option("--config,-c", config_path, "TOML file with [platform] and [helpdesk] tables");
 
+    std::string data_dir;
+    auto* rotate = cli.add_subcommand("rotate-keys", "New signing key; the old one stays published as the previous key");
+    auto* rotate_config = rotate->add_option("--config,-c", config_path, "the platform's TOML file (its data_dir)");
+    rotate->add_option("--data-dir", data_dir, "the platform's data directory (e.g. of `carebridge up`)")
+        ->excludes(rotate_config);
+    rotate->require_option(1);
+
     cli.add_subcommand("version", "Print the version");
     cli.add_subcommand("hash-password", "Read a password on stdin, print its password_hash for [[agents]]");
     // Hidden (empty group): the route table as JSON, for the authorization matrix test.
@@ -48,6 +56,15 @@ int main(int argc, char** argv) {
     if (cli.got_subcommand("up"))
         return app::run_up(config_path.empty() ? std::nullopt : std::optional<std::filesystem::path>(config_path));
     try {
+        if (cli.got_subcommand("rotate-keys")) {
+            if (data_dir.empty()) data_dir = app::load_platform_config(config_path).data_dir.string();
+            if (data_dir.empty()) {
+                std::cerr << "carebridge: rotate-keys: " << config_path
+                          << " has no data_dir (without one the key lives in memory and changes at each start)\n";
+                return 2;
+            }
+            return app::run_rotate_keys(data_dir, std::cout, std::cerr);
+        }
         if (cli.got_subcommand("helpdesk")) return app::run_helpdesk(app::load_helpdesk_config(config_path));
         app::PlatformConfig config = app::load_platform_config(config_path);
         return app::run_platform(std::move(config));

@@ -30,7 +30,7 @@ void parse_ops_section(const toml::table& root, OpsConfig& ops) {
         const std::string_view k = key.str();
         if (k != "log_level" && k != "shutdown_deadline" && k != "chat_inactivity_timeout" &&
             k != "visitor_poll_grace" && k != "callback_max_age" && k != "callback_breaker_failures" &&
-            k != "callback_breaker_cooldown")
+            k != "callback_breaker_cooldown" && k != "callback_timeout")
             fail(k, "unknown key");
     }
     if (const toml::node* n = t.get("log_level")) {
@@ -44,6 +44,7 @@ void parse_ops_section(const toml::table& root, OpsConfig& ops) {
     seconds(t, "callback_max_age", ops.callback_max_age, 1);
     seconds(t, "callback_breaker_failures", ops.callback_breaker_failures, 0);  // a count, same bounds
     seconds(t, "callback_breaker_cooldown", ops.callback_breaker_cooldown, 1);
+    seconds(t, "callback_timeout", ops.callback_timeout, 1);
 }
 
 }  // namespace carebridge::app

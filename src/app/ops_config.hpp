@@ -14,6 +14,7 @@ struct OpsConfig {
     std::int64_t callback_max_age = 3600;      // seconds a callback is retried before dead-lettering
     std::int64_t callback_breaker_failures = 5;   // consecutive failures opening a URL's circuit (0: off)
     std::int64_t callback_breaker_cooldown = 30;  // seconds an open circuit waits before one probe
+    std::int64_t callback_timeout = 10;  // seconds a callback POST may take (a hung receiver fails then)
 };
 
 }  // namespace carebridge::app

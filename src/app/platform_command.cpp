@@ -27,6 +27,7 @@ int run_platform(PlatformConfig config) {
         log::info("signal received, stopping", {{"signal", std::to_string(sig)}});
         platform->begin_shutdown([&ioc] { ioc.stop(); });
     });
+    net::on_reload_signal(ioc, [&] { platform->reload_keys(); });
     std::cout << "carebridge platform listening on " << platform->bound_url() << " (public URL "
               << platform->public_url() << "), metrics at " << platform->bound_url() << "/metrics" << std::endl;
     ioc.run();

@@ -17,6 +17,8 @@
 #include "net/http_server.hpp"
 #include "platform/api/platform_api.hpp"
 #include "platform/auth/jwt.hpp"
+#include "platform/auth/key_ring.hpp"
+#include "platform/auth/key_store.hpp"
 #include "platform/auth/tokens.hpp"
 #include "platform/engine/platform.hpp"
 #include "platform/events/callback_dispatcher.hpp"
@@ -25,13 +27,14 @@
 namespace carebridge::app {
 
 namespace {
-auth::SigningKey signing_key(const PlatformConfig& config) {
-    if (config.data_dir.empty()) return auth::SigningKey::generate();
-    return auth::SigningKey::load_or_create(config.data_dir / "signing-key.pem");
+// In data_dir (current and previous, see key_store.hpp); without one a key per start.
+auth::StoredKeys signing_keys(const PlatformConfig& config) {
+    if (config.data_dir.empty()) return {auth::SigningKey::generate(), std::nullopt};
+    return auth::load_keys(config.data_dir);
 }
 
-// A callback token per application, reused for a few minutes: an RSA signature per callback
-// would cost more than the callback.
+// A callback token per application, reused for a few minutes (an RSA signature per callback
+// would cost more than the callback), and reissued at once when the signing key rotates.
 class CallbackAuthorizer {
 public:
     CallbackAuthorizer(const auth::TokenService& tokens, net::Scheduler& scheduler)
@@ -40,14 +43,21 @@ public:
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                              scheduler_.now().time_since_epoch()).count();
         auto& entry = cache_[app.config.id];
-        if (entry.second < now) entry = {"Bearer " + tokens_.issue_callback_token(app.config.id, now), now + 240};
-        return entry.first;
+        std::string kid = tokens_.keys().current_kid();
+        if (entry.expires < now || entry.kid != kid)
+            entry = {"Bearer " + tokens_.issue_callback_token(app.config.id, now), now + 240, std::move(kid)};
+        return entry.header;
     }
 
 private:
+    struct Entry {
+        std::string header;
+        std::int64_t expires = 0;
+        std::string kid;
+    };
     const auth::TokenService& tokens_;
     net::Scheduler& scheduler_;
-    std::map<std::string, std::pair<std::string, std::int64_t>> cache_;
+    std::map<std::string, Entry> cache_;
 };
 
 std::string with_context(const std::string& what, const std::exception& e) { return what + ": " + e.what(); }
@@ -64,7 +74,10 @@ struct PlatformRuntime::Impl {
     std::function<void(net::Request&&, net::Responder)> route;
     std::optional<net::HttpServer> server;
     std::string bound_url;
-    std::optional<auth::SigningKey> key;
+    std::optional<auth::KeyRing> keys;
+    std::optional<auth::KeyFileWatch> key_watch;  // `carebridge rotate-keys` on a running platform
+    std::function<void()> watch_keys;
+    net::TimerPtr key_watch_timer;
     std::unique_ptr<store::Store> db;
     std::optional<auth::TokenService> tokens;
     std::optional<platform::CallbackDispatcher> callbacks;
@@ -74,6 +87,20 @@ struct PlatformRuntime::Impl {
     net::TimerPtr housekeeping_timer;
     net::TimerPtr drain_timer;
 };
+
+namespace {
+void reload_signing_keys(PlatformRuntime::Impl& r) {
+    try {
+        auto keys = auth::load_keys(r.config.data_dir);
+        const std::string previous = keys.previous ? keys.previous->kid() : std::string();
+        r.keys->replace(std::move(keys.current), std::move(keys.previous));
+        log::info("signing keys reloaded", {{"current_kid", r.keys->current_kid()}, {"previous_kid", previous}});
+    } catch (const std::exception& e) {
+        // Half-written files or bad permissions: keep signing with the keys we have.
+        log::error("signing keys changed on disk but cannot be loaded; keeping the old ones", {{"error", e.what()}});
+    }
+}
+}  // namespace
 
 PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig config)
     : impl_(std::make_unique<Impl>(ioc, std::move(config))) {
@@ -110,7 +137,8 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
     if (cfg.public_url.empty() || cfg.listen_port == 0) cfg.public_url = r.bound_url;
 
     try {
-        r.key.emplace(signing_key(cfg));
+        auto keys = signing_keys(cfg);
+        r.keys.emplace(std::move(keys.current), std::move(keys.previous));
     } catch (const std::exception& e) {
         throw std::runtime_error(with_context("signing key", e));
     }
@@ -128,9 +156,10 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
     }
     // Callbacks reach only addresses the policy allows, judged on every resolved address.
     r.http.restrict_addresses(callback_address_policy(cfg));
-    r.tokens.emplace(*r.key, cfg.public_url);
+    r.tokens.emplace(*r.keys, cfg.public_url);
     platform::CallbackOptions callback_options;
     callback_options.max_age = std::chrono::seconds(cfg.ops.callback_max_age);
+    callback_options.timeout = std::chrono::seconds(cfg.ops.callback_timeout);
     callback_options.breaker_failures = static_cast<std::size_t>(cfg.ops.callback_breaker_failures);
     callback_options.breaker_cooldown = std::chrono::seconds(cfg.ops.callback_breaker_cooldown);
     r.callbacks.emplace(r.scheduler, r.http, CallbackAuthorizer(*r.tokens, r.scheduler), cfg.public_url,
@@ -140,7 +169,11 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
         if (queue.rfind("replay:", 0) == 0) return;  // replays are not a conversation's progress
         r.engine->on_callback_delivered(queue, last, ctx);
     });
+    r.callbacks->on_dead_letter(
+        [&r](const platform::DeadLetter& d, const std::string& ctx) { r.engine->save_dead_letter(d, ctx); },
+        [&r](std::uint64_t id) { r.engine->erase_dead_letter(id); });
     r.engine->restore();
+    r.engine->restore_dead_letters();
     r.api.emplace(*r.engine, *r.tokens, r.scheduler);
     // Housekeeping on a fixed period: compaction of read events, expiry of transcripts.
     r.housekeeping = [&r] {
@@ -148,6 +181,16 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
         r.housekeeping_timer = r.scheduler.after(std::chrono::seconds(r.config.housekeeping_interval), r.housekeeping);
     };
     r.housekeeping_timer = r.scheduler.after(std::chrono::seconds(cfg.housekeeping_interval), r.housekeeping);
+    // The key file is checked every second (one stat): a rotation is live within about a second,
+    // with no restart and no signal.
+    if (!cfg.data_dir.empty()) {
+        r.key_watch.emplace(auth::KeyPaths::in(cfg.data_dir).current);
+        r.watch_keys = [&r] {
+            if (r.key_watch->changed()) reload_signing_keys(r);
+            r.key_watch_timer = r.scheduler.after(std::chrono::seconds(1), r.watch_keys);
+        };
+        r.key_watch_timer = r.scheduler.after(std::chrono::seconds(1), r.watch_keys);
+    }
     r.route = [&r](net::Request&& req, net::Responder respond) { r.api->handle(std::move(req), std::move(respond)); };
 }
 
@@ -193,8 +236,18 @@ void PlatformRuntime::begin_shutdown(std::function<void()> done) {
     r.drain_timer = r.scheduler.after(std::chrono::milliseconds(0), [check] { (*check)(); });
 }
 
+void PlatformRuntime::reload_keys() {
+    if (impl_->config.data_dir.empty()) {
+        log::info("SIGHUP: no data_dir, the signing key lives in memory; nothing to reload");
+        return;
+    }
+    if (impl_->key_watch) impl_->key_watch->changed();  // the timer need not reload it again
+    reload_signing_keys(*impl_);
+}
+
 void PlatformRuntime::shutdown() {
     impl_->housekeeping_timer.reset();
+    impl_->key_watch_timer.reset();
     if (impl_->db) impl_->db->drain();
 }
 

@@ -33,6 +33,9 @@ public:
     // requests, store commits and callback POSTs finish up to ops.shutdown_deadline, then
     // closes every connection and calls done (on the io thread).
     void begin_shutdown(std::function<void()> done);
+    // SIGHUP: reloads the signing keys from data_dir now (they are also picked up within a
+    // second of `carebridge rotate-keys` without it).
+    void reload_keys();
     // After io_context::run() returned: cancels housekeeping and drains the store.
     void shutdown();
 

@@ -23,8 +23,8 @@ int print_routes() {
     net::HttpClient http(ioc);
     PlatformConfig config;
     config.public_url = "http://127.0.0.1";
-    const auto key = auth::SigningKey::generate();
-    auth::TokenService tokens(key, config.public_url);
+    const auth::KeyRing keys(auth::SigningKey::generate());
+    auth::TokenService tokens(keys, config.public_url);
     platform::CallbackDispatcher callbacks(scheduler, http, [](const platform::TrustedApp&) { return std::string(); },
                                            config.public_url);
     platform::Platform engine(config, scheduler, callbacks);

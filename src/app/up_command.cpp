@@ -197,6 +197,7 @@ int run_up(const std::optional<std::filesystem::path>& config_file) {
             ioc.stop();
         });
     });
+    net::on_reload_signal(ioc, [&] { platform->reload_keys(); });
     const auto& hd_url = helpdesk->public_url();
     std::cout << "carebridge platform listening on " << platform->bound_url() << " (public URL "
               << platform->public_url() << ")\n"

@@ -23,6 +23,10 @@ const auth::SigningKey& key() {
     static const auth::SigningKey k = auth::SigningKey::generate();
     return k;
 }
+const auth::KeyRing& ring() {
+    static const auth::KeyRing r(key());
+    return r;
+}
 const sdk::JwkSet& jwks() {
     static const sdk::JwkSet set = [] {
         boost::json::object doc;
@@ -33,9 +37,10 @@ const sdk::JwkSet& jwks() {
 }
 
 void verify_everywhere(std::string_view token) {
-    const auth::TokenService tokens(key(), "https://platform.example");
+    const auth::TokenService tokens(ring(), "https://platform.example");
     auth::JwtExpectations expect{"https://platform.example", "", kNow, 30};
     (void)auth::jwt_verify(key(), token, expect);
+    (void)auth::jwt_verify(ring(), token, expect);  // the kid lookup
     expect.audience = "1627259584";
     (void)sdk::verify_jwt(jwks(), token, expect);
     (void)sdk::jwt_kid(token);

@@ -87,8 +87,8 @@ private:
     net::Scheduler& sched_;
 };
 
-const auth::SigningKey& key() {
-    static const auth::SigningKey k = auth::SigningKey::generate();  // RSA keygen: once per process
+const auth::KeyRing& keys() {
+    static const auth::KeyRing k(auth::SigningKey::generate());  // RSA keygen: once per process
     return k;
 }
 
@@ -104,7 +104,7 @@ struct World::Impl {
     app::PlatformConfig config;
     ManualScheduler sched;
     AcceptingSender http{sched};
-    auth::TokenService tokens{key(), "https://platform.example"};
+    auth::TokenService tokens{keys(), "https://platform.example"};
     platform::CallbackDispatcher callbacks{sched, http, [](const platform::TrustedApp& a) { return "Bearer cb-" + a.config.id; },
                                            "https://platform.example"};
     std::unique_ptr<platform::Platform> engine;

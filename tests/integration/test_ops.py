@@ -46,6 +46,8 @@ def value(samples, name, **labels):
 
 class OpsBase(unittest.TestCase):
     ops = {}
+    limits = {}
+    store = {}
 
     def setUp(self):
         self.data = tempfile.mkdtemp(prefix="carebridge-data-")
@@ -54,6 +56,10 @@ class OpsBase(unittest.TestCase):
         self.config["listen"] = f"127.0.0.1:{free_port()}"  # fixed across restarts (tokens name it)
         if self.ops:
             self.config["ops"] = dict(self.ops)
+        if self.limits:
+            self.config["limits"] = dict(self.limits)
+        if self.store:
+            self.config["store"] = dict(self.store)
         self.platform = Platform(self.config, data_dir=self.data)
 
     def tearDown(self):

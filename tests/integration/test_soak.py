@@ -16,6 +16,7 @@ import test_callflow
 from test_ops import OpsBase, scrape, value
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "15"))
+WARMUP_SECONDS = float(os.environ.get("SOAK_WARMUP_SECONDS", "0"))  # at least 3 rounds
 RSS_MARGIN_MB = float(os.environ.get("SOAK_RSS_MARGIN_MB", "32"))
 # A small ASan quarantine (freed memory it holds back) so RSS growth means live memory.
 os.environ["ASAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"), "quarantine_size_mb=8"]))
@@ -25,6 +26,12 @@ FD_MARGIN = 4
 class SoakTest(OpsBase):
     # Longer than any pause in a round (the visitor does not poll while the agent joins).
     ops = {"visitor_poll_grace": 3}
+    # Every round comes from one loopback address: the per-address limits (30 anonymous
+    # applications a minute) would refuse the release build's pace after a few minutes.
+    limits = {"anon_apps_per_minute": 0, "anon_tokens_per_minute": 0, "sign_ins_per_minute": 0}
+    # Read events are kept event_retention seconds (default an hour) by design: a short
+    # retention lets the soak reach its steady state within the warm-up, so growth means a leak.
+    store = {"event_retention": 15, "transcript_retention": 15, "housekeeping_interval": 2}
 
     def quiesce(self):
         def idle():
@@ -78,10 +85,12 @@ class SoakTest(OpsBase):
         flow.platform, flow.callbacks = self.platform, self.callbacks
         sa = cbtest.ServiceApp(self.platform)
         self.agent = None
-        for i in range(3):  # warm-up
-            self.round(i, sa, flow)
+        rounds, warm_until = 0, time.monotonic() + WARMUP_SECONDS
+        while rounds < 3 or time.monotonic() < warm_until:  # warm-up
+            self.round(rounds, sa, flow)
+            rounds += 1
         warm = self.quiesce()
-        rounds = 3
+        warm_rounds = rounds
         deadline = time.monotonic() + SECONDS
         while time.monotonic() < deadline:
             self.round(rounds, sa, flow)
@@ -89,7 +98,7 @@ class SoakTest(OpsBase):
         end = self.quiesce()
         rss_growth = (value(end, "process_resident_memory_bytes") - value(warm, "process_resident_memory_bytes")) / 2**20
         fd_growth = value(end, "process_open_fds") - value(warm, "process_open_fds")
-        print(f"\nsoak: {rounds} rounds in {SECONDS:.0f}s; RSS after warm-up "
+        print(f"\nsoak: {warm_rounds} warm-up rounds, then {rounds - warm_rounds} rounds in {SECONDS:.0f}s; RSS after warm-up "
               f"{value(warm, 'process_resident_memory_bytes') / 2**20:.1f} MiB, at the end "
               f"{value(end, 'process_resident_memory_bytes') / 2**20:.1f} MiB ({rss_growth:+.1f}); "
               f"fds {value(warm, 'process_open_fds'):.0f} -> {value(end, 'process_open_fds'):.0f}")

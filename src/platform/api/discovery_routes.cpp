@@ -124,10 +124,11 @@ void PlatformApi::add_discovery_routes() {
         respond(json_response(200, o));
     });
 
-    // The public half of the signing key, to verify callbacks.
+    // The public halves of the current and the previous signing key, to verify callbacks and
+    // tokens across a key rotation.
     auto jwks = [this](net::Request&, const Params&, net::Responder& respond) {
         json::object o;
-        o["keys"] = json::array{tokens_.key().public_jwk()};
+        o["keys"] = tokens_.keys().public_jwks();
         auto r = json_response(200, o);
         r.set_header("Cache-Control", "public, max-age=300");
         respond(std::move(r));

@@ -30,21 +30,21 @@ std::string claim_string(const json::object& c, const char* name) {
 }
 }  // namespace
 
-TokenService::TokenService(const SigningKey& key, std::string issuer)
-    : key_(key), issuer_(std::move(issuer)) {}
+TokenService::TokenService(const KeyRing& keys, std::string issuer)
+    : keys_(keys), issuer_(std::move(issuer)) {}
 
 std::string TokenService::issue_app_token(const std::string& app_id, std::int64_t now,
                                           std::int64_t ttl) const {
     auto c = base_claims(issuer_, issuer_ + kAppAudience, "app", now, ttl);
     c["sub"] = app_id;
-    return jwt_sign(key_, c);
+    return jwt_sign(keys_.current(), c);
 }
 
 std::string TokenService::issue_user_token(const std::string& agent_uri, std::int64_t now,
                                            std::int64_t ttl) const {
     auto c = base_claims(issuer_, issuer_ + kUserAudience, "user", now, ttl);
     c["sub"] = agent_uri;
-    return jwt_sign(key_, c);
+    return jwt_sign(keys_.current(), c);
 }
 
 std::string TokenService::issue_anon_token(AnonGrant& grant, std::int64_t now,
@@ -58,13 +58,13 @@ std::string TokenService::issue_anon_token(AnonGrant& grant, std::int64_t now,
     c["ao"] = ao;  // allowed origins
     grant.token_id = std::string(c["jti"].as_string());
     grant.expires = now + ttl;
-    return jwt_sign(key_, c);
+    return jwt_sign(keys_.current(), c);
 }
 
 std::string TokenService::issue_callback_token(const std::string& app_id, std::int64_t now) const {
     auto c = base_claims(issuer_, app_id, "callback", now, 600);
     c["sub"] = issuer_;
-    return jwt_sign(key_, c);
+    return jwt_sign(keys_.current(), c);
 }
 
 Result<json::object> TokenService::verify(std::string_view token, const std::string& audience,
@@ -83,7 +83,7 @@ Result<json::object> TokenService::verify(std::string_view token, const std::str
         }
     }
     // No leeway: the platform issues and verifies on the same clock.
-    auto v = jwt_verify(key_, token, {issuer_, audience, now, 0});
+    auto v = jwt_verify(keys_, token, {issuer_, audience, now, 0});
     if (v.error == JwtError::expired) return unauthorized("TokenExpired", "the token has expired");
     if (!v.ok())
         return unauthorized("InvalidToken", std::string("the token is not valid (") +
@@ -132,7 +132,7 @@ Result<AnonGrant> TokenService::verify_anon_token(std::string_view token, std::i
 std::optional<std::vector<std::string>> TokenService::anon_token_origins(std::string_view token) const {
     // Any time is accepted: only signature, issuer, audience and type are checked here.
     constexpr std::int64_t kAnyTime = std::int64_t{1} << 40;
-    auto v = jwt_verify(key_, token, {issuer_, issuer_ + kAnonAudience, 0, kAnyTime});
+    auto v = jwt_verify(keys_, token, {issuer_, issuer_ + kAnonAudience, 0, kAnyTime});
     if (!v.ok() || claim_string(v.claims, "typ") != "anon") return std::nullopt;
     return split_origins(claim_string(v.claims, "ao"));
 }

@@ -1,5 +1,7 @@
 #pragma once
-// The platform's bearer tokens, all RS256 JWTs from one key, told apart by audience and "typ":
+// The platform's bearer tokens, all RS256 JWTs signed by the ring's current key (verified by
+// the key their "kid" names, so the previous key's tokens live on after a rotation), told apart
+// by audience and "typ":
 //  - application tokens (OAuth client credentials) for Service Applications,
 //  - user tokens (OAuth password grant) for agents,
 //  - anonymous application tokens ("psat=...") for visitors, bound to an application endpoint,
@@ -14,6 +16,7 @@
 
 #include "common/result.hpp"
 #include "platform/auth/jwt.hpp"
+#include "platform/auth/key_ring.hpp"
 
 namespace carebridge::auth {
 
@@ -28,7 +31,7 @@ struct AnonGrant {
 
 class TokenService {
 public:
-    TokenService(const SigningKey& key, std::string issuer);
+    TokenService(const KeyRing& keys, std::string issuer);
 
     std::string issue_app_token(const std::string& app_id, std::int64_t now, std::int64_t ttl) const;
     std::string issue_user_token(const std::string& agent_uri, std::int64_t now,
@@ -44,7 +47,7 @@ public:
     // that tells a page its token has expired).
     std::optional<std::vector<std::string>> anon_token_origins(std::string_view token) const;
 
-    const SigningKey& key() const { return key_; }
+    const KeyRing& keys() const { return keys_; }
     const std::string& issuer() const { return issuer_; }
     // Drops the remembered verifications (call when the set of verification keys changes).
     void forget_verified() const;
@@ -52,7 +55,7 @@ public:
 private:
     Result<boost::json::object> verify(std::string_view token, const std::string& audience,
                                        const char* typ, std::int64_t now) const;
-    const SigningKey& key_;
+    const KeyRing& keys_;
     std::string issuer_;
     // Clients present the same token on every request and an RS256 verification costs tens
     // of microseconds (it was the platform's largest single cost per message): tokens whose

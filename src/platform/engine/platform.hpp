@@ -52,6 +52,12 @@ public:
     bool store_healthy() const;
     // The callback dispatcher acknowledged events of a queue up to `last`.
     void on_callback_delivered(const std::string& queue, std::uint64_t last, const std::string& context);
+    // Dead letters in the store (kind "dead_letter"), so the list survives a restart: saved when
+    // given up (with the queue's progress past it), erased when replayed or trimmed, and put
+    // back into the dispatcher by restore_dead_letters() (after restore()). See dead_letters.cpp.
+    void save_dead_letter(const DeadLetter& d, const std::string& context);
+    void erase_dead_letter(std::uint64_t id);
+    void restore_dead_letters();
     // Background housekeeping: compacts read events, deletes expired transcripts.
     void housekeeping();
 

@@ -53,6 +53,10 @@ std::uint64_t CallbackDispatcher::first_pending(const TrustedApp& app) const {
     for (const auto& [key, q] : queues_)
         for (const auto& j : q.jobs)
             if (j.app == &app) first = std::min(first, j.first);
+    // With the defaults (retention = max age = 1 h) a dead letter's events are already old
+    // enough to be compacted when it is given up.
+    for (const auto& d : dead_letters_)
+        if (d.app_id == app.config.id) first = std::min(first, d.first);
     return first;
 }
 
@@ -170,7 +174,22 @@ void CallbackDispatcher::dead_letter(const std::string& key, const Job& job, std
                             scheduler_.now().time_since_epoch()).count();
     dead_letters_.push_back({next_dead_letter_++, job.app->config.id, key, job.url, std::move(error),
                              job.first, job.last, job.attempts, now_ms});
-    while (dead_letters_.size() > options_.dead_letter_limit) dead_letters_.pop_front();
+    if (dead_letter_added_) dead_letter_added_(dead_letters_.back(), queues_[key].context);
+    trim_dead_letters();
+}
+
+void CallbackDispatcher::trim_dead_letters() {
+    while (dead_letters_.size() > options_.dead_letter_limit) {
+        const std::uint64_t id = dead_letters_.front().id;
+        dead_letters_.pop_front();
+        if (dead_letter_removed_) dead_letter_removed_(id);
+    }
+}
+
+void CallbackDispatcher::restore_dead_letter(DeadLetter d) {
+    next_dead_letter_ = std::max(next_dead_letter_, d.id + 1);
+    dead_letters_.push_back(std::move(d));
+    trim_dead_letters();
 }
 
 bool CallbackDispatcher::circuit_allows(const std::string& key, Job& job) {
@@ -230,6 +249,7 @@ bool CallbackDispatcher::replay_dead_letter(TrustedApp& app, std::uint64_t id) {
     if (it == dead_letters_.end()) return false;
     const DeadLetter d = *it;
     dead_letters_.erase(it);
+    if (dead_letter_removed_) dead_letter_removed_(d.id);
     // On its own queue: the conversation's queue may have ended (and its order moved on).
     const std::string key = "replay:" + std::to_string(next_replay_++);
     for (std::uint64_t p = std::max(d.first, app.events.first_position()); p <= d.last; ++p) enqueue(app, key, d.url, p);

@@ -54,7 +54,8 @@ public:
     void forget(const std::string& key);
     // Restores a queue's CallbackContext (after a restart).
     void set_context(const std::string& key, std::string context);
-    // Lowest position of app's stream still waiting for delivery (UINT64_MAX: none).
+    // Lowest position of app's stream still needed: waiting for delivery, or held by a dead
+    // letter (so compaction keeps what a replay will send). UINT64_MAX: none.
     std::uint64_t first_pending(const TrustedApp& app) const;
     // Told after each acknowledged POST: queue, last position delivered, its CallbackContext.
     using DeliveredHook = std::function<void(const std::string&, std::uint64_t, const std::string&)>;
@@ -73,6 +74,17 @@ public:
 
     // --- dead letters and replay ---
     const std::deque<DeadLetter>& dead_letters() const { return dead_letters_; }
+    // Told when an entry joins the list (with its queue's CallbackContext: the queue has moved
+    // past it) and when one leaves it (replayed, or the oldest beyond dead_letter_limit), so the
+    // list can be kept in the store.
+    using DeadLetterAdded = std::function<void(const DeadLetter&, const std::string& context)>;
+    using DeadLetterRemoved = std::function<void(std::uint64_t id)>;
+    void on_dead_letter(DeadLetterAdded added, DeadLetterRemoved removed) {
+        dead_letter_added_ = std::move(added);
+        dead_letter_removed_ = std::move(removed);
+    }
+    // Puts back a stored entry (at start-up, in id order); new ids continue after it.
+    void restore_dead_letter(DeadLetter d);
     // Queues a dead letter of app again (it leaves the list); false when there is no such id.
     bool replay_dead_letter(TrustedApp& app, std::uint64_t id);
     // Sends app's retained events from position `from` (through the last published one) again
@@ -107,6 +119,7 @@ private:
     void on_result(const std::string& key, net::ClientResult result);
     void schedule(const std::string& key, std::chrono::milliseconds delay);
     void dead_letter(const std::string& key, const Job& job, std::string error);
+    void trim_dead_letters();
     // False (and the queue rescheduled or the job dead-lettered) while the URL's circuit is open.
     bool circuit_allows(const std::string& key, Job& job);
     void record_outcome(const Job& job, bool ok);
@@ -120,6 +133,8 @@ private:
     DeliveredHook delivered_hook_;
     std::uint64_t delivered_ = 0, dropped_ = 0, attempts_ = 0, retries_ = 0;
     std::deque<DeadLetter> dead_letters_;
+    DeadLetterAdded dead_letter_added_;
+    DeadLetterRemoved dead_letter_removed_;
     std::uint64_t next_dead_letter_ = 1;
     std::uint64_t next_replay_ = 1;
     std::map<std::string, Breaker> breakers_;  // by callback URL

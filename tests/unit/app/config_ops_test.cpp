@@ -22,14 +22,16 @@ TEST(ConfigOps, DefaultsAndValues) {
     EXPECT_EQ(d.ops.chat_inactivity_timeout, 0);
     EXPECT_EQ(d.ops.visitor_poll_grace, 0);
     EXPECT_EQ(d.ops.callback_max_age, 3600);
+    EXPECT_EQ(d.ops.callback_timeout, 10);
     const auto c = parse_platform_config(
         "[ops]\nlog_level = \"debug\"\nshutdown_deadline = 3\nchat_inactivity_timeout = 600\n"
-        "visitor_poll_grace = 90\ncallback_max_age = 120\n" + kApp);
+        "visitor_poll_grace = 90\ncallback_max_age = 120\ncallback_timeout = 3\n" + kApp);
     EXPECT_EQ(c.ops.log_level, "debug");
     EXPECT_EQ(c.ops.shutdown_deadline, 3);
     EXPECT_EQ(c.ops.chat_inactivity_timeout, 600);
     EXPECT_EQ(c.ops.visitor_poll_grace, 90);
     EXPECT_EQ(c.ops.callback_max_age, 120);
+    EXPECT_EQ(c.ops.callback_timeout, 3);
 }
 
 TEST(ConfigOps, ErrorsNameTheKey) {
@@ -38,6 +40,7 @@ TEST(ConfigOps, ErrorsNameTheKey) {
              {"[ops]\nshutdown_deadline = 0\n", "ops.shutdown_deadline"},
              {"[ops]\nchat_inactivity_timeout = -1\n", "ops.chat_inactivity_timeout"},
              {"[ops]\ncallback_max_age = \"1h\"\n", "ops.callback_max_age"},
+             {"[ops]\ncallback_timeout = 0\n", "ops.callback_timeout"},
              {"[ops]\nwhatever = 1\n", "ops.whatever"},
              {"ops = 3\n", "ops"}}) {
         try {
