@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <random>
@@ -56,7 +57,7 @@ asio::awaitable<bool> BoshSession::create() {
     ++stats_.answers;
     sid_ = std::string(root->attr("sid"));
     for (auto& c : root->children) inbox_.push_back(std::move(c));
-    kick();
+    post_kick();
     co_return true;
 }
 
@@ -130,7 +131,14 @@ asio::awaitable<void> BoshSession::exchange(int slot, std::uint64_t rid, std::st
         co_return;
     }
     deliver(rid, std::move(root->children), arrival);
-    kick();
+    post_kick();
+}
+
+// After an answer, the next request goes once whoever reads its stanzas has run: what they
+// send in reply (the SASL restart, the next set-up step) then rides on that request, instead
+// of an empty poll followed at once by a second request that could overtake it.
+void BoshSession::post_kick() {
+    asio::post(gap_timer_.get_executor(), [this] { kick(); });
 }
 
 void BoshSession::deliver(std::uint64_t rid, std::vector<XmlNode> stanzas, Micros arrival) {

@@ -59,6 +59,7 @@ public:
 
 private:
     void kick();  // sends a request if one is due
+    void post_kick();
     asio::awaitable<void> exchange(int slot, std::uint64_t rid, std::string body);
     void fail(const std::string& why);
     void deliver(std::uint64_t rid, std::vector<XmlNode> stanzas, Micros arrival);

@@ -15,6 +15,8 @@
 #include <iostream>
 #include <random>
 
+#include <unistd.h>
+
 #include "bosh.hpp"
 #include "flow.hpp"
 #include "scenarios.hpp"
@@ -48,6 +50,7 @@ struct XBench {
     BoshStats stats;
     std::vector<std::unique_ptr<XChat>> chats;
     std::map<std::string, std::uint64_t> errors;
+    const long run_id = static_cast<long>(getpid());
     void error(const std::string& what) {
         if (errors[what]++ == 0) std::cerr << "carebridge-bench: " << what << "\n";
     }
@@ -98,7 +101,11 @@ asio::awaitable<bool> join(XBench* b, XChat* c, BoshSession* s, const char* nick
     s->send("<presence to='" + xml_escape(occupant) +
             "'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>");
     n = co_await expect(*s, step, "", [&occupant](const XmlNode& x) { return x.name == "presence" && x.attr("from") == occupant; });
-    if (!n || n->attr("type") == "error") co_return failed("joining the room");
+    if (!n || n->attr("type") == "error") {
+        const XmlNode* e = n ? n->child("error") : nullptr;
+        const std::string why = !n ? "no answer" : e && !e->children.empty() ? e->children.front().name : "error";
+        co_return failed("joining the room: " + why);
+    }
     if (owner) {  // XEP-0045 instant room: accept the default configuration, which unlocks it
         s->send("<iq type='set' id='cfg1' to='" + xml_escape(c->room) +
                 "'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>");
@@ -110,7 +117,8 @@ asio::awaitable<bool> join(XBench* b, XChat* c, BoshSession* s, const char* nick
 
 asio::awaitable<void> open_chat(XBench* b, XChat* c) {
     c->started = now_us();
-    c->room = "chat" + std::to_string(c->index) + "@" + b->opt.muc_domain;
+    // Rooms of an earlier run on the same server (the warm-up's) may still be open.
+    c->room = "run" + std::to_string(b->run_id) + "-chat" + std::to_string(c->index) + "@" + b->opt.muc_domain;
     c->agent = std::make_unique<BoshSession>(b->ioc, b->target, b->config, b->stats);
     c->visitor = std::make_unique<BoshSession>(b->ioc, b->target, b->config, b->stats);
     bool ok = co_await join(b, c, c->agent.get(), "agent", true);

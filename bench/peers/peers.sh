@@ -69,6 +69,13 @@ start_ejabberd() {
     [[ -z "$beam_pid" ]] && beam_pid="$(pgrep -u ejabberd -f "beam.smp.*-sname carebridge-bench@localhost.*$dir" 2>/dev/null | head -1)" || true
     if [[ -n "$beam_pid" ]] && python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then
       echo "ejabberd $name: beam.smp pid $beam_pid, BOSH $bosh_url/bosh, $(grep 'open files' "/proc/$beam_pid/limits" | tr -s ' ')" >&2
+      # Warm-up: its first BOSH session and first room take seconds (lazy start-up); one tiny
+      # chat end to end, so the measured runs start on a ready server.
+      if ! timeout 60 "$bench" xmpp-talk --url "$bosh_url" --chats 1 --rate 4 --duration 1 --warmup 0 \
+          --drain 2 --step-timeout 30 > "$dir/logs/warmup" 2>&1; then
+        echo "ejabberd warm-up failed:" >&2; cat "$dir/logs/warmup" >&2
+        stop_ejabberd; return 1
+      fi
       return 0
     fi
     kill -0 "$launcher" 2>/dev/null || break
