@@ -42,7 +42,7 @@ HOLD_RUNS=${HOLD_RUNS:-1}
 DISCOVER_CONNECTIONS=${DISCOVER_CONNECTIONS:-64} DISCOVER_THREADS=${DISCOVER_THREADS:-2}
 DISCOVER_SECONDS=${DISCOVER_SECONDS:-10} DISCOVER_RUNS=${DISCOVER_RUNS:-3}
 PEER_HOLD_CHATS=${PEER_HOLD_CHATS:-5000} PEER_TALK_CHATS=${PEER_TALK_CHATS:-200}
-PEER_TALK_RATES=${PEER_TALK_RATES:-"2000 5000"} PEER_TALK_SECONDS=${PEER_TALK_SECONDS:-15}
+PEER_TALK_RATES=${PEER_TALK_RATES:-"500 2000 5000"} PEER_TALK_SECONDS=${PEER_TALK_SECONDS:-15}
 
 if [[ -z "$platform" || -z "$bench" ]]; then
   "$root/scripts/build.sh" release
@@ -187,7 +187,8 @@ if [[ $peers == 1 ]]; then
   # talk at each rate: carebridge in memory and durable; ejabberd as shipped and with the
   # Erlang schedulers' busy-wait off (which inflates its CPU figures at low load).
   for rate in $PEER_TALK_RATES; do
-    talk_peer=(--chats "$PEER_TALK_CHATS" --rate "$rate" --duration "$PEER_TALK_SECONDS" --warmup 3)
+    # (a long drain: an overloaded server's backlog is late, not lost, until the drain ends)
+    talk_peer=(--chats "$PEER_TALK_CHATS" --rate "$rate" --duration "$PEER_TALK_SECONDS" --warmup 3 --drain 30)
     bench_run "peer-talk-carebridge-$rate-1" memory "$PEER_TALK_CHATS" 300 -- talk "${talk_peer[@]}" || status=1
     bench_run "peer-talk-durable-$rate-1" durable "$PEER_TALK_CHATS" 300 -- talk "${talk_peer[@]}" || status=1
     start_ejabberd "ejabberd-talk-$rate"
@@ -201,7 +202,7 @@ if [[ $peers == 1 ]]; then
   python3 "$root/bench/results.py" --peers --work "$work" --out "$out" --started "$started" \
     --load-before "$load_before" --load-after "$load_after" \
     --commit "$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)" \
-    --discover "${disc[*]}" --hold "${hold_peer[*]}" --talk "--chats $PEER_TALK_CHATS --rate R --duration $PEER_TALK_SECONDS --warmup 3" \
+    --discover "${disc[*]}" --hold "${hold_peer[*]}" --talk "--chats $PEER_TALK_CHATS --rate R --duration $PEER_TALK_SECONDS --warmup 3 --drain 30" \
     --rates "$PEER_TALK_RATES" \
     --versions "$(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2); ejabberd $(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null)"
   echo "wrote $out" >&2
