@@ -7,7 +7,7 @@
 #   bench/run.sh --smoke    a few chats for a few seconds against a platform with a temporary
 #                           data_dir; exits non-zero on any lost/duplicated/reordered message
 #                           (CTest: bench.smoke). No timing assertions.
-#   bench/run.sh --peers    the baselines instead (~12 minutes; installs Debian's nginx and
+#   bench/run.sh --peers    the baselines instead (~20 minutes; installs Debian's nginx and
 #                           ejabberd when missing, needs root): GET discover against nginx's fixed
 #                           JSON vs carebridge; hold and talk against ejabberd over BOSH vs
 #                           carebridge, same shapes; rewrites the Baselines section of RESULTS.md

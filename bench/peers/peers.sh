@@ -1,6 +1,6 @@
 # Baseline peers for bench/run.sh --peers (sourced): nginx and ejabberd from Debian, each
 # started in its own directory under $work on loopback and stopped by pid; never the system
-# service. Needs $work, free_port (run.sh) and root for apt-get / setpriv.
+# service. Needs $work, $bench, free_port (run.sh) and root for apt-get / setpriv.
 peers_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 nginx_pid="" beam_pid=""
 
