@@ -43,7 +43,7 @@ double Samples::percentile(double p) {
     return static_cast<double>(v[std::clamp<std::size_t>(rank, 1, v.size()) - 1]) / 1000.0;
 }
 
-const char* const kUsage = R"(usage: carebridge-bench <setup|talk|hold> [options]
+const char* const kUsage = R"(usage: carebridge-bench <setup|talk|hold|discover|xmpp-hold|xmpp-talk> [options]
   --url URL              the platform (http://127.0.0.1:8080)
   --pid PID              the platform's process id, for RSS/CPU/fd figures from /proc
   --json PATH            also write the results as JSON
@@ -62,13 +62,24 @@ const char* const kUsage = R"(usage: carebridge-bench <setup|talk|hold> [options
   --agent-prefix P --agent-password W  agents' user names P1..PN and password (bench / bench-pass)
   --origin URL           the visitors' page origin (http://127.0.0.1:8090)
   --callback-listen A    ip:port of the callback receiver, the app's callback_url (127.0.0.1:18081)
+ discover (any HTTP server: GET back to back on keep-alive connections for --duration s):
+  --path P               the GET target (/platformservice/discover)
+  --visitor 1            GET the visitor's discover instead (anonymous token from the SA + Origin)
+  --connections N        keep-alive connections (64)
+  --threads T            generator threads, each with its own connections (1)
+ xmpp-hold, xmpp-talk (ejabberd over BOSH; --url is its HTTP listener; --chats --rate
+ --duration --warmup --drain --settle --concurrency --msg-size --pid --poll-timeout as above):
+  --domain D             XMPP domain (localhost); --muc-domain M (conference.localhost)
+  --bosh-path P          (/bosh)
+  --bosh-gap-ms G        a session's second request goes at least G ms after its first (2)
 )";
 
 Options parse_options(int argc, char** argv) {
     if (argc < 2) throw std::invalid_argument("missing scenario");
     Options o;
     o.scenario = argv[1];
-    if (o.scenario != "setup" && o.scenario != "talk" && o.scenario != "hold")
+    if (o.scenario != "setup" && o.scenario != "talk" && o.scenario != "hold" && o.scenario != "discover" &&
+        o.scenario != "xmpp-hold" && o.scenario != "xmpp-talk")
         throw std::invalid_argument("unknown scenario '" + o.scenario + "'");
     auto num = [](const std::string& name, const std::string& v, double min) {
         std::size_t used = 0;
@@ -107,6 +118,14 @@ Options parse_options(int argc, char** argv) {
         {"--agent-password", [&](auto&, auto& v) { o.agent_password = v; }},
         {"--origin", [&](auto&, auto& v) { o.origin = v; }},
         {"--callback-listen", [&](auto&, auto& v) { o.callback_listen = v; }},
+        {"--path", [&](auto&, auto& v) { o.path = v; }},
+        {"--connections", [&](auto& n, auto& v) { o.connections = integer(n, v, 1); }},
+        {"--threads", [&](auto& n, auto& v) { o.threads = integer(n, v, 1); }},
+        {"--visitor", [&](auto& n, auto& v) { o.visitor = integer(n, v, 0) != 0; }},
+        {"--domain", [&](auto&, auto& v) { o.domain = v; }},
+        {"--muc-domain", [&](auto&, auto& v) { o.muc_domain = v; }},
+        {"--bosh-path", [&](auto&, auto& v) { o.bosh_path = v; }},
+        {"--bosh-gap-ms", [&](auto& n, auto& v) { o.bosh_gap_ms = num(n, v, 0); }},
     };
     for (int i = 2; i < argc; i += 2) {
         const std::string name = argv[i];

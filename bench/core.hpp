@@ -20,7 +20,7 @@ Micros now_us();
 Clock::time_point at_us(Micros t);
 
 struct Options {
-    std::string scenario;                       // setup | talk | hold
+    std::string scenario;  // setup | talk | hold | discover | xmpp-hold | xmpp-talk
     std::string url = "http://127.0.0.1:8080";  // the platform
     int pid = 0;                                // the platform's pid, for /proc figures
     std::string json_path;
@@ -41,6 +41,16 @@ struct Options {
     int poll_timeout = 30;  // seconds a long-poll may be parked
     int msg_size = 64;      // bytes of message text
     double step_timeout = 20;  // seconds any one step of a chat's set-up may take
+    // discover: keep-alive connections doing GET `path` back to back, on `threads` threads.
+    std::string path = "/platformservice/discover";
+    int connections = 64;
+    int threads = 1;
+    bool visitor = false;  // GET the visitor's discover (anonymous token + Origin) instead
+    // xmpp-*: ejabberd over BOSH (the baseline peer); --url is its HTTP listener.
+    std::string domain = "localhost";
+    std::string muc_domain = "conference.localhost";
+    std::string bosh_path = "/bosh";
+    double bosh_gap_ms = 2;  // a session's second request waits this long after its first
 };
 
 // Parses argv (the scenario first); throws std::invalid_argument with a usage hint.

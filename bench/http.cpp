@@ -96,7 +96,7 @@ void Conn::close() {
 
 asio::awaitable<Reply> Conn::request(std::string_view method, std::string_view target,
                                      const Headers& headers, std::string_view body,
-                                     std::chrono::milliseconds timeout) {
+                                     std::chrono::milliseconds timeout, std::function<void()> on_written) {
     Impl& c = *impl_;
     Reply reply;
     auto fail = [&](const char* step, const boost::system::error_code& ec) {
@@ -124,6 +124,7 @@ asio::awaitable<Reply> Conn::request(std::string_view method, std::string_view t
         fail("write", wec);
         co_return reply;
     }
+    if (on_written) on_written();
     http::response_parser<http::string_body> parser;
     parser.body_limit(kBodyLimit);
     auto [rec, rn] = co_await http::async_read(c.stream, c.buffer, parser, as_tuple(use_awaitable));

@@ -45,9 +45,12 @@ public:
     ~Conn();
     Conn(const Conn&) = delete;
     Conn& operator=(const Conn&) = delete;
+    // on_written (if set) runs once the request is on the wire, before its answer (BOSH sends
+    // a session's requests in order: the next one only after this one was written).
     asio::awaitable<Reply> request(std::string_view method, std::string_view target,
                                    const Headers& headers, std::string_view body,
-                                   std::chrono::milliseconds timeout);
+                                   std::chrono::milliseconds timeout,
+                                   std::function<void()> on_written = {});
     void close();
     bool is_open() const;
     std::chrono::steady_clock::time_point last_used() const;

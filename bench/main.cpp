@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "discover.hpp"
 #include "scenarios.hpp"
+#include "xmpp.hpp"
 
 namespace {
 
@@ -41,6 +43,19 @@ int main(int argc, char** argv) {
     }
     std::string command = "carebridge-bench";
     for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+    if (opt.scenario == "discover" || opt.scenario.rfind("xmpp-", 0) == 0) {
+        // The baselines' scenarios run without the carebridge flow (no Bench).
+        bench::Report report(opt.scenario, command);
+        int code = opt.scenario == "discover" ? bench::run_discover(opt, report) : bench::run_xmpp(opt, report);
+        std::cout << "carebridge-bench " << opt.scenario << "\n";
+        report.print(std::cout);
+        if (!opt.json_path.empty() && !report.write_json(opt.json_path)) {
+            std::cerr << "carebridge-bench: cannot write " << opt.json_path << "\n";
+            code = 2;
+        }
+        std::cout.flush();
+        std::_Exit(code);  // (xmpp: sessions are left for the OS to close)
+    }
     asio::io_context ioc(1);
     int code = 2;
     bool finished = false;

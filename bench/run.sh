@@ -7,21 +7,27 @@
 #   bench/run.sh --smoke    a few chats for a few seconds against a platform with a temporary
 #                           data_dir; exits non-zero on any lost/duplicated/reordered message
 #                           (CTest: bench.smoke). No timing assertions.
+#   bench/run.sh --peers    the baselines instead (~20 minutes; installs Debian's nginx and
+#                           ejabberd when missing, needs root): GET discover against nginx's fixed
+#                           JSON vs carebridge; hold and talk against ejabberd over BOSH vs
+#                           carebridge, same shapes; rewrites the Baselines section of RESULTS.md
+#                           (bench/peers/, bench/results.py --peers).
 # Options: --platform BIN --bench BIN (skip the build), --runs N, --out FILE (RESULTS.md),
 #          --keep (keep the work directory). Sizes: environment variables below.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-smoke=0 runs=3 platform="" bench="" keep=0 out="$root/bench/RESULTS.md"
+smoke=0 peers=0 runs=3 platform="" bench="" keep=0 out="$root/bench/RESULTS.md"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --smoke) smoke=1; shift ;;
+    --peers) peers=1; shift ;;
     --platform) platform="$2"; shift 2 ;;
     --bench) bench="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) echo "usage: $0 [--smoke] [--platform BIN --bench BIN] [--runs N] [--out FILE] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--smoke|--peers] [--platform BIN --bench BIN] [--runs N] [--out FILE] [--keep]" >&2; exit 2 ;;
   esac
 done
 
@@ -31,6 +37,12 @@ LIGHT_RATE=${LIGHT_RATE:-500}
 SETUP_CHATS=${SETUP_CHATS:-1000} SETUP_CONCURRENCY=${SETUP_CONCURRENCY:-64}
 HOLD_CHATS=${HOLD_CHATS:-10000} HOLD_AGENTS=${HOLD_AGENTS:-1000} HOLD_SECONDS=${HOLD_SECONDS:-10}
 HOLD_RUNS=${HOLD_RUNS:-1}
+# Sizes of the baselines (--peers). Hold: 2 BOSH sessions per chat, each a parked request, so
+# 5,000 chats is ~10,000 descriptors on each side (the hard limit here is 20,000).
+DISCOVER_CONNECTIONS=${DISCOVER_CONNECTIONS:-64} DISCOVER_THREADS=${DISCOVER_THREADS:-2}
+DISCOVER_SECONDS=${DISCOVER_SECONDS:-10} DISCOVER_RUNS=${DISCOVER_RUNS:-3}
+PEER_HOLD_CHATS=${PEER_HOLD_CHATS:-5000} PEER_TALK_CHATS=${PEER_TALK_CHATS:-200}
+PEER_TALK_RATES=${PEER_TALK_RATES:-"500 2000 5000"} PEER_TALK_SECONDS=${PEER_TALK_SECONDS:-15}
 
 if [[ -z "$platform" || -z "$bench" ]]; then
   "$root/scripts/build.sh" release
@@ -40,8 +52,11 @@ if [[ -z "$platform" || -z "$bench" ]]; then
 fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/carebridge-bench.XXXXXX")"
 pid=""
+nginx_pid="" beam_pid=""
 cleanup() {
   if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  if [[ -n "$nginx_pid" ]]; then kill -KILL "$nginx_pid" 2>/dev/null || true; fi
+  if [[ -n "$beam_pid" ]]; then kill -KILL "$beam_pid" 2>/dev/null || true; fi
   if [[ $keep == 1 ]]; then echo "work directory: $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -136,6 +151,62 @@ if [[ $smoke == 1 ]]; then
     --drain 10 --poll-timeout 5 --concurrency 4 --step-timeout 30
   echo "bench smoke: ok" >&2
   exit 0
+fi
+
+# peer_bench NAME SERVER_PID LIMIT_SECONDS -- carebridge-bench arguments (a baseline peer)
+peer_bench() {
+  local name="$1" server="$2" limit="$3" code=0
+  shift 4
+  echo "== $name: carebridge-bench $* (pid $server)" >&2
+  timeout "$limit" "$bench" "$@" --pid "$server" --json "$work/$name.json" > "$work/$name.txt" || code=$?
+  cat "$work/$name.txt" >&2
+  return "$code"
+}
+
+if [[ $peers == 1 ]]; then
+  source "$root/bench/peers/peers.sh"
+  peers_install
+  load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+  started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  status=0
+  disc=(discover --connections "$DISCOVER_CONNECTIONS" --threads "$DISCOVER_THREADS" --duration "$DISCOVER_SECONDS" --warmup 2)
+  # discover: nginx, the platform's discover, the visitor's discover; alternating, fresh servers.
+  for ((r = 1; r <= DISCOVER_RUNS; r++)); do
+    start_nginx
+    peer_bench "peer-discover-nginx-$r" "$nginx_pid" 120 -- "${disc[@]}" --url "$nginx_url" --path /discover || status=1
+    stop_nginx
+    bench_run "peer-discover-platform-$r" memory 1 120 -- "${disc[@]}" || status=1
+    bench_run "peer-discover-visitor-$r" memory 1 120 -- "${disc[@]}" --visitor 1 || status=1
+  done
+  # hold: one agent per chat on both sides (a chat = visitor + agent), in memory on both.
+  hold_peer=(--chats "$PEER_HOLD_CHATS" --concurrency 64 --duration "$HOLD_SECONDS" --poll-timeout 30)
+  bench_run "peer-hold-carebridge-1" memory "$PEER_HOLD_CHATS" 900 -- hold "${hold_peer[@]}" --agents "$PEER_HOLD_CHATS" || status=1
+  start_ejabberd ejabberd-hold
+  peer_bench "peer-hold-ejabberd-1" "$beam_pid" 900 -- xmpp-hold "${hold_peer[@]}" --url "$bosh_url" || status=1
+  stop_ejabberd
+  # talk at each rate: carebridge in memory and durable; ejabberd as shipped and with the
+  # Erlang schedulers' busy-wait off (which inflates its CPU figures at low load).
+  for rate in $PEER_TALK_RATES; do
+    # (a long drain: an overloaded server's backlog is late, not lost, until the drain ends)
+    talk_peer=(--chats "$PEER_TALK_CHATS" --rate "$rate" --duration "$PEER_TALK_SECONDS" --warmup 3 --drain 30)
+    bench_run "peer-talk-carebridge-$rate-1" memory "$PEER_TALK_CHATS" 300 -- talk "${talk_peer[@]}" || status=1
+    bench_run "peer-talk-durable-$rate-1" durable "$PEER_TALK_CHATS" 300 -- talk "${talk_peer[@]}" || status=1
+    start_ejabberd "ejabberd-talk-$rate"
+    peer_bench "peer-talk-ejabberd-$rate-1" "$beam_pid" 300 -- xmpp-talk "${talk_peer[@]}" --url "$bosh_url" || status=1
+    stop_ejabberd
+    start_ejabberd "ejabberd-talk-nbw-$rate" "+sbwt none +sbwtdcpu none +sbwtdio none"
+    peer_bench "peer-talk-ejabberdnbw-$rate-1" "$beam_pid" 300 -- xmpp-talk "${talk_peer[@]}" --url "$bosh_url" || status=1
+    stop_ejabberd
+  done
+  load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+  python3 "$root/bench/results.py" --peers --work "$work" --out "$out" --started "$started" \
+    --load-before "$load_before" --load-after "$load_after" \
+    --commit "$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)" \
+    --discover "${disc[*]}" --hold "${hold_peer[*]}" --talk "--chats $PEER_TALK_CHATS --rate R --duration $PEER_TALK_SECONDS --warmup 3 --drain 30" \
+    --rates "$PEER_TALK_RATES" \
+    --versions "$(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2); ejabberd $(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null)"
+  echo "wrote $out" >&2
+  exit "$status"
 fi
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
