@@ -84,6 +84,9 @@ write_config() {
     printf 'anon_tokens_per_minute = 0\nanon_apps_per_minute = 0\nmessages_per_10s = 0\n'
     printf 'app_requests_per_second = 0\nsign_ins_per_minute = 0\n'
     printf 'chats_per_application = 1000000\nmax_connections = 100000\n'
+    # Access lines off, as nginx's access_log is off in the baseline: one JSON line per request
+    # at the default info level costs about a third of a discover's CPU (see RESULTS.md).
+    printf '[ops]\nlog_level = "%s"\n' "${PLATFORM_LOG_LEVEL:-warn}"
     echo '[security]'
     echo 'allow_http_loopback_origins = true'
     echo 'allow_http_callbacks = true'

@@ -13,6 +13,12 @@ void KeyRing::replace(SigningKey current, std::optional<SigningKey> previous) {
     auto keys = std::make_shared<const Keys>(Keys{std::move(current), std::move(previous)});
     const std::lock_guard lock(mutex_);
     keys_ = std::move(keys);
+    ++generation_;
+}
+
+std::uint64_t KeyRing::generation() const {
+    const std::lock_guard lock(mutex_);
+    return generation_;
 }
 
 std::shared_ptr<const KeyRing::Keys> KeyRing::snapshot() const {

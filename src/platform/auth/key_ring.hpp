@@ -5,6 +5,7 @@
 //
 // Thread-safe: replace() (the key file changed) swaps an immutable snapshot that readers copy
 // under a short lock, so a verify never sees half a rotation.
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -31,6 +32,8 @@ public:
     std::optional<SigningKey> find(std::string_view kid) const;
     // The public JWKs, current first: the "keys" of /.well-known/jwks.json.
     boost::json::array public_jwks() const;
+    // Changes with every replace(): what was verified under an older generation is stale.
+    std::uint64_t generation() const;
 
 private:
     struct Keys {
@@ -41,6 +44,7 @@ private:
 
     mutable std::mutex mutex_;
     std::shared_ptr<const Keys> keys_;
+    std::uint64_t generation_ = 0;
 };
 
 // Verifies with the ring's key named by the token's "kid" (a token without kid: the current

@@ -71,6 +71,11 @@ Result<json::object> TokenService::verify(std::string_view token, const std::str
                                           const char* typ, std::int64_t now) const {
     {
         std::lock_guard lock(verified_mutex_);
+        // A rotation may have dropped the key a remembered token was verified with.
+        if (const auto g = keys_.generation(); g != verified_generation_) {
+            verified_.clear();
+            verified_generation_ = g;
+        }
         if (auto it = verified_.find(std::string(token)); it != verified_.end() && it->second.audience == audience) {
             // Same checks as jwt_verify below on a token whose signature already verified.
             if (now > it->second.expires) {
@@ -92,15 +97,11 @@ Result<json::object> TokenService::verify(std::string_view token, const std::str
         return unauthorized("InvalidToken", "the token is not valid here");
     if (const auto* exp = v.claims.if_contains("exp"); exp && exp->is_int64()) {
         std::lock_guard lock(verified_mutex_);
+        if (keys_.generation() != verified_generation_) return std::move(v.claims);  // rotated meanwhile
         if (verified_.size() >= kVerifiedLimit) verified_.clear();
         verified_.insert_or_assign(std::string(token), Verified{v.claims, audience, exp->as_int64()});
     }
     return std::move(v.claims);
-}
-
-void TokenService::forget_verified() const {
-    std::lock_guard lock(verified_mutex_);
-    verified_.clear();
 }
 
 Result<std::string> TokenService::verify_app_token(std::string_view token, std::int64_t now) const {

@@ -49,8 +49,6 @@ public:
 
     const KeyRing& keys() const { return keys_; }
     const std::string& issuer() const { return issuer_; }
-    // Drops the remembered verifications (call when the set of verification keys changes).
-    void forget_verified() const;
 
 private:
     Result<boost::json::object> verify(std::string_view token, const std::string& audience,
@@ -68,6 +66,7 @@ private:
     static constexpr std::size_t kVerifiedLimit = 16'384;  // then the memory starts over
     mutable std::mutex verified_mutex_;
     mutable std::unordered_map<std::string, Verified> verified_;
+    mutable std::uint64_t verified_generation_ = 0;  // of the key ring, when verified_ was filled
 };
 
 // Origins are `scheme://host[:port]`, lowercase, without path.

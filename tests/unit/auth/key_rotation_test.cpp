@@ -151,5 +151,25 @@ TEST(TokenService, TokensOutliveOneRotationButNotTwo) {
     EXPECT_TRUE(tokens.verify_app_token(fresh, 1005));
 }
 
+
+// Verified tokens are remembered (performance): the memory must not change any answer.
+TEST(TokenService, ARememberedTokenStillExpiresAndKeepsItsAudience) {
+    const TempDir dir;
+    auto keys = load_keys(dir.path());
+    KeyRing ring(keys.current, keys.previous);
+    const TokenService tokens(ring, "https://platform.test");
+    const std::string token = tokens.issue_app_token("app-1", 1000, 60);
+    ASSERT_TRUE(tokens.verify_app_token(token, 1001));
+    ASSERT_TRUE(tokens.verify_app_token(token, 1060));  // from memory, on the last second
+    const auto expired = tokens.verify_app_token(token, 1061);
+    ASSERT_FALSE(expired);
+    EXPECT_EQ(expired.error().subcode, "TokenExpired");
+    // An application token is no user token, remembered or not.
+    const std::string user = tokens.issue_user_token("sip:a@x.test", 1000, 60);
+    ASSERT_TRUE(tokens.verify_user_token(user, 1001));
+    EXPECT_FALSE(tokens.verify_app_token(user, 1002));
+    EXPECT_FALSE(tokens.verify_user_token(token, 1002));
+}
+
 }  // namespace
 }  // namespace carebridge::auth
