@@ -11,12 +11,12 @@ namespace carebridge::platform {
 UcwaApp& Platform::create_agent_app(const app::AgentConfig& agent, const std::string& endpoint_id,
                                     bool& created) {
     // The same EndpointId gets the same application back (a restarted client resumes).
-    for (auto& [id, app] : impl_->ucwa_apps)
-        if (app->kind == UcwaKind::agent && app->owner == agent.uri &&
-            app->endpoint_id == endpoint_id) {
-            created = false;
-            return *app;
-        }
+    if (auto known = impl_->agent_apps_by_uri.find(agent.uri); known != impl_->agent_apps_by_uri.end())
+        for (const auto& id : known->second)
+            if (UcwaApp* app = ucwa_app(id); app && app->owner == agent.uri && app->endpoint_id == endpoint_id) {
+                created = false;
+                return *app;
+            }
     auto app = std::make_unique<UcwaApp>();
     app->id = impl_->new_id();
     app->kind = UcwaKind::agent;
@@ -28,6 +28,7 @@ UcwaApp& Platform::create_agent_app(const app::AgentConfig& agent, const std::st
     UcwaApp& ref = *app;
     FlushOnExit flush{*impl_};
     impl_->touch(ref);
+    impl_->index_agent_app(ref);
     impl_->ucwa_apps.emplace(app->id, std::move(app));
     created = true;
     return ref;
@@ -67,8 +68,9 @@ Result<ParticipantInvitation*> Platform::add_participant(Conversation& m, const 
 
     // The most recently created available application of that agent gets the invitation.
     UcwaApp* target = nullptr;
-    for (auto& [id, app] : impl_->ucwa_apps)
-        if (app->kind == UcwaKind::agent && app->uri == to && app->available) target = app.get();
+    if (auto known = impl_->agent_apps_by_uri.find(to); known != impl_->agent_apps_by_uri.end())
+        for (auto id = known->second.rbegin(); id != known->second.rend() && !target; ++id)
+            if (UcwaApp* app = ucwa_app(*id); app && app->kind == UcwaKind::agent && app->available) target = app;
     if (!target) {
         impl_->fail_participant_invitation(
             inv, {480, "RemoteFailure", "TemporarilyUnavailable",
@@ -265,6 +267,7 @@ void Platform::delete_ucwa_app(UcwaApp& app) {
     if (it == impl_->ucwa_apps.end()) return;
     auto owned = std::move(it->second);
     impl_->ucwa_apps.erase(it);
+    if (owned->kind == UcwaKind::agent) impl_->unindex_agent_app(*owned);
     FlushOnExit flush{*impl_};
     impl_->touch(*owned);
     impl_->extra.dropped_streams.push_back(owned->events.name());
@@ -272,6 +275,13 @@ void Platform::delete_ucwa_app(UcwaApp& app) {
     impl_->visitor_polls.erase(id);
     impl_->dirty.erase(&owned->events);
     owned->events.wake();  // parked polls find the application gone
+}
+
+void Platform::Impl::unindex_agent_app(const UcwaApp& a) {
+    auto it = agent_apps_by_uri.find(a.uri);
+    if (it == agent_apps_by_uri.end()) return;
+    std::erase(it->second, a.id);
+    if (it->second.empty()) agent_apps_by_uri.erase(it);
 }
 
 }  // namespace carebridge::platform

@@ -38,6 +38,11 @@ struct Platform::Impl {
     std::map<std::string, std::unique_ptr<TrustedApp>> trusted_apps;
     std::unordered_map<std::string, std::unique_ptr<UcwaApp>> ucwa_apps;
     std::unordered_map<std::string, std::string> visitor_by_token;  // jti -> app id
+    // Agent uri -> its applications' ids, oldest first: inviting an agent and resuming a console
+    // looked at every application (visitors too), which made set-up O(chats^2).
+    std::unordered_map<std::string, std::vector<std::string>> agent_apps_by_uri;
+    void index_agent_app(const UcwaApp& a) { agent_apps_by_uri[a.uri].push_back(a.id); }
+    void unindex_agent_app(const UcwaApp& a);
     std::unordered_map<std::string, std::unique_ptr<Conversation>> conversations;
     std::unordered_map<std::string, std::string> chat_by_invitation;       // -> chat id
     std::unordered_map<std::string, std::string> meeting_by_invitation;    // -> meeting id

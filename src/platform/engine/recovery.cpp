@@ -36,6 +36,7 @@ void Platform::restore() {
             auto app = std::make_unique<UcwaApp>(std::move(*a));
             app->events = EventStream(persist::ucwa_stream(app->id));
             if (app->kind == UcwaKind::visitor) impl_->visitor_by_token[app->owner] = app->id;
+            else impl_->index_agent_app(*app);
             impl_->ucwa_apps.emplace(app->id, std::move(app));
         }
     for (const auto& s : st.load(persist::kConversation))
