@@ -12,82 +12,28 @@
 #include <random>
 
 #include "scenarios.hpp"
+#include "talk_text.hpp"
 
 namespace bench {
 
 namespace {
 
-struct Talk {
+struct Talk : TalkTally {
     explicit Talk(const asio::any_io_executor& ex) : senders_done(ex) {}
-    Micros window_start = 0, window_end = 0;
-    Samples latency, post_latency;
+    Samples post_latency;
     std::uint64_t sent_ok = 0, send_failed = 0, sent_in_window = 0, late_sends = 0;
-    std::uint64_t received = 0, delivered_in_window = 0;
-    std::uint64_t duplicated = 0, reordered = 0, misrouted = 0, malformed = 0;
     int senders = 0;
     Signal senders_done;
-    bool in_window(Micros t) const { return t >= window_start && t < window_end; }
 };
 
-// "cb.<chat>.<v|a>.<seq>.<send time us>." padded with 'x'; only URL-unreserved characters,
-// so the text arrives in the data: URI unchanged.
-std::string message_text(int chat, int dir, std::uint64_t seq, Micros sent, int size) {
-    std::string t = "cb." + std::to_string(chat) + (dir == 0 ? ".v." : ".a.") + std::to_string(seq) + "." +
-                    std::to_string(sent) + ".";
-    if (t.size() < static_cast<std::size_t>(size)) t.append(static_cast<std::size_t>(size) - t.size(), 'x');
-    return t;
-}
-
-template <class T>
-bool field(std::string_view& rest, T& out) {
-    const auto dot = rest.find('.');
-    if (dot == std::string_view::npos) return false;
-    auto [p, ec] = std::from_chars(rest.data(), rest.data() + dot, out);
-    rest.remove_prefix(dot + 1);
-    return ec == std::errc{} && p == rest.data() - 1;
-}
-
 void on_message(Talk& t, Chat& chat, Role receiver, std::string_view text, Micros arrival) {
-    int index = -1;
-    std::uint64_t seq = 0;
-    Micros sent = 0;
-    std::string_view rest = text;
-    if (rest.substr(0, 3) != "cb.") {
-        ++t.malformed;
-        return;
-    }
-    rest.remove_prefix(3);
-    if (!field(rest, index) || rest.size() < 2 || rest[1] != '.') {
-        ++t.malformed;
-        return;
-    }
-    const char dir = rest[0];
-    rest.remove_prefix(2);
-    if (!field(rest, seq) || !field(rest, sent)) {
+    const auto m = parse_message_text(text);
+    if (!m) {
         ++t.malformed;
         return;
     }
     // A visitor hears the agent ('a'); an agent hears its visitor ('v'), in that chat only.
-    const char expected = receiver == Role::visitor ? 'a' : 'v';
-    if (index != chat.index || dir != expected) {
-        ++t.misrouted;
-        return;
-    }
-    Flow& f = chat.flows[dir == 'v' ? 0 : 1];
-    if (seq >= f.seqs.size()) {
-        ++t.malformed;  // never sent
-        return;
-    }
-    if (f.seqs[seq] & Flow::received) {
-        ++t.duplicated;
-        return;
-    }
-    f.seqs[seq] |= Flow::received;
-    ++t.received;
-    if (static_cast<std::int64_t>(seq) < f.max_received) ++t.reordered;
-    else f.max_received = static_cast<std::int64_t>(seq);
-    if (t.in_window(sent)) t.latency.add(arrival - sent);
-    if (t.in_window(arrival)) ++t.delivered_in_window;
+    t.arrival(chat.flows, chat.index, receiver == Role::visitor ? 'a' : 'v', *m, arrival);
 }
 
 // One sender (a chat's visitor or its agent): sends one message at a time, on a fixed

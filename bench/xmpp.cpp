@@ -20,6 +20,7 @@
 #include "bosh.hpp"
 #include "flow.hpp"
 #include "scenarios.hpp"
+#include "talk_text.hpp"
 #include "xmpp.hpp"
 
 namespace bench {
@@ -160,77 +161,25 @@ asio::awaitable<int> open_all(XBench& b, Report& report) {
     co_return static_cast<int>(opened);
 }
 
-struct XTalk {
-    Micros window_start = 0, window_end = 0;
-    Samples latency;
-    std::uint64_t sent = 0, sent_in_window = 0, late_sends = 0, received = 0, delivered_in_window = 0;
-    std::uint64_t duplicated = 0, reordered = 0, misrouted = 0, malformed = 0;
+struct XTalk : TalkTally {
+    std::uint64_t sent = 0, sent_in_window = 0, late_sends = 0;
     int senders = 0;
-    bool in_window(Micros t) const { return t >= window_start && t < window_end; }
 };
-
-template <class T>
-bool field(std::string_view& rest, T& out) {
-    const auto dot = rest.find('.');
-    if (dot == std::string_view::npos) return false;
-    auto [p, ec] = std::from_chars(rest.data(), rest.data() + dot, out);
-    rest.remove_prefix(dot + 1);
-    return ec == std::errc{} && p == rest.data() - 1;
-}
 
 // A groupchat message reaching `receiver_dir`'s occupant (0 visitor, 1 agent) of chat c.
 void on_stanza(XTalk& t, XChat& c, int receiver_dir, const XmlNode& s, Micros arrival) {
     if (s.name != "message" || s.attr("type") != "groupchat") return;
     const XmlNode* body = s.child("body");
     if (!body) return;  // the room subject
-    std::string_view rest = body->text;
-    int index = -1;
-    std::uint64_t seq = 0;
-    Micros sent = 0;
-    if (rest.substr(0, 3) != "cb.") {
-        ++t.malformed;
-        return;
-    }
-    rest.remove_prefix(3);
-    if (!field(rest, index) || rest.size() < 2 || rest[1] != '.') {
-        ++t.malformed;
-        return;
-    }
-    const char dir = rest[0];
-    rest.remove_prefix(2);
-    if (!field(rest, seq) || !field(rest, sent)) {
+    const auto m = parse_message_text(body->text);
+    if (!m) {
         ++t.malformed;
         return;
     }
     // MUC reflects every message to its sender too: a visitor keeps the agent's ('a') only.
     const char own = receiver_dir == 0 ? 'v' : 'a';
-    if (dir == own) return;
-    if (index != c.index || (dir != 'v' && dir != 'a')) {
-        ++t.misrouted;
-        return;
-    }
-    Flow& f = c.flows[dir == 'v' ? 0 : 1];
-    if (seq >= f.seqs.size()) {
-        ++t.malformed;
-        return;
-    }
-    if (f.seqs[seq] & Flow::received) {
-        ++t.duplicated;
-        return;
-    }
-    f.seqs[seq] |= Flow::received;
-    ++t.received;
-    if (static_cast<std::int64_t>(seq) < f.max_received) ++t.reordered;
-    else f.max_received = static_cast<std::int64_t>(seq);
-    if (t.in_window(sent)) t.latency.add(arrival - sent);
-    if (t.in_window(arrival)) ++t.delivered_in_window;
-}
-
-std::string message_text(int chat, int dir, std::uint64_t seq, Micros sent, int size) {
-    std::string t = "cb." + std::to_string(chat) + (dir == 0 ? ".v." : ".a.") + std::to_string(seq) + "." +
-                    std::to_string(sent) + ".";
-    if (t.size() < static_cast<std::size_t>(size)) t.append(static_cast<std::size_t>(size) - t.size(), 'x');
-    return t;
+    if (m->dir == own) return;
+    t.arrival(c.flows, c.index, own == 'v' ? 'a' : 'v', *m, arrival);
 }
 
 // One occupant sending on a fixed schedule (a stanza is queued at once: no answer to wait for).

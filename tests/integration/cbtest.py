@@ -186,7 +186,34 @@ class Platform:
 
 # ---------------------------------------------------------------------------- callbacks
 
-class CallbackReceiver:
+class ReceivedCallbacks:
+    """What a callback receiver recorded: `self.received` [(path, headers, envelope)] under
+    `self.cond` (shared by the receivers here and in test_callback_outage.py)."""
+
+    def events(self):
+        with self.cond:
+            return self._flat()
+
+    def wait_for(self, pred, timeout=10, what="callback"):
+        """First callback event (path, sender_rel, sender_href, event) matching pred."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for path, _, env in self.received:
+                    for rel, href, e in flatten(env):
+                        if pred(rel, e):
+                            return (path, rel, href, e)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {what} within {timeout}s; got: " +
+                                         json.dumps([e["link"]["rel"] + " " + e["type"] for _, _, _, e in self._flat()]))
+                self.cond.wait(left)
+
+    def _flat(self):
+        return [(path, rel, href, e) for path, _, env in self.received for rel, href, e in flatten(env)]
+
+
+class CallbackReceiver(ReceivedCallbacks):
     """A Service Application's callback endpoint: records every POST; scripted answers."""
 
     def __init__(self):
@@ -245,25 +272,6 @@ class CallbackReceiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/callback"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def events(self):
-        with self.cond:
-            return [(path, rel, href, e) for path, _, env in self.received for rel, href, e in flatten(env)]
-
-    def wait_for(self, pred, timeout=10, what="callback"):
-        """First callback event (path, sender_rel, sender_href, event) matching pred."""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for path, _, env in self.received:
-                    for rel, href, e in flatten(env):
-                        if pred(rel, e):
-                            return (path, rel, href, e)
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no {what} within {timeout}s; got: " +
-                                         json.dumps([e["link"]["rel"] + " " + e["type"] for _, _, _, e in self._flat()]))
-                self.cond.wait(left)
-
     def wait_answered(self, timeout=10):
         """Until every callback received so far has had its answer written."""
         deadline = time.monotonic() + timeout
@@ -273,9 +281,6 @@ class CallbackReceiver:
                 if left <= 0:
                     raise AssertionError(f"{len(self.received) - self.answered} callbacks unanswered after {timeout}s")
                 self.cond.wait(left)
-
-    def _flat(self):
-        return [(path, rel, href, e) for path, _, env in self.received for rel, href, e in flatten(env)]
 
     def stop(self):
         self.server.shutdown()
@@ -528,3 +533,15 @@ class Chat:
         r = agent.call("POST", link(msg, "addMessaging"))
         assert r.status == 204, r
         return embedded(agent.events.wait_for("messaging", "updated", lambda e: embedded(e)["state"] == "Connected"))
+
+
+def eventually(check, what, timeout=15, interval=0.05):
+    """check()'s first truthy answer, polled until timeout (then AssertionError naming what)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = check()
+        if got:
+            return got
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        time.sleep(interval)

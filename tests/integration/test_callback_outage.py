@@ -29,7 +29,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-class ScriptedReceiver:
+class ScriptedReceiver(cbtest.ReceivedCallbacks):
     """A callback endpoint on a fixed port whose behaviour is switched at run time:
     "ok" (200, recorded), "500", "hang" (reads the request, never answers) or "refuse" (nothing
     listens: connections are refused). One request per connection (Connection: close)."""
@@ -108,19 +108,6 @@ class ScriptedReceiver:
         finally:
             conn.close()
 
-    def wait_for(self, pred, timeout=10, what="callback"):
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for path, _, env in self.received:
-                    for rel, href, e in flatten(env):
-                        if pred(rel, e):
-                            return (path, rel, href, e)
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no {what} within {timeout}s")
-                self.cond.wait(left)
-
     def stop(self):
         with self.cond:
             self.stopped = True
@@ -185,13 +172,7 @@ class OutageBase(unittest.TestCase):
         return r.json["failed"]
 
     def eventually(self, check, what, timeout=30):
-        deadline = time.monotonic() + timeout
-        while True:
-            got = check()
-            if got:
-                return got
-            self.assertLess(time.monotonic(), deadline, what)
-            time.sleep(0.1)
+        return cbtest.eventually(check, what, timeout, interval=0.1)
 
 
 class ReceiverOutageTest(OutageBase):

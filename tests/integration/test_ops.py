@@ -83,13 +83,7 @@ class OpsBase(unittest.TestCase):
         return sa, visitor, agent, chat
 
     def eventually(self, check, what, timeout=15):
-        deadline = time.monotonic() + timeout
-        while True:
-            got = check()
-            if got:
-                return got
-            self.assertLess(time.monotonic(), deadline, what)
-            time.sleep(0.05)
+        return cbtest.eventually(check, what, timeout)
 
 
 class MetricsAndLogsTest(OpsBase):

@@ -1,0 +1,39 @@
+#pragma once
+// The talk scenarios' message text and the receiver's checks, the same against carebridge
+// (talk.cpp) and ejabberd (xmpp.cpp): "cb.<chat>.<v|a>.<seq>.<send time us>." padded with 'x'.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core.hpp"
+#include "flow.hpp"
+
+namespace bench {
+
+// Only URL-unreserved characters, so the text arrives in a data: URI unchanged.
+std::string message_text(int chat, int dir, std::uint64_t seq, Micros sent, int size);
+
+struct TalkText {
+    int chat = -1;
+    char dir = 0;  // 'v' (sent by the visitor) or 'a' (by the agent)
+    std::uint64_t seq = 0;
+    Micros sent = 0;
+};
+std::optional<TalkText> parse_message_text(std::string_view text);
+
+// What the receivers saw, in the measured window and overall.
+struct TalkTally {
+    Micros window_start = 0, window_end = 0;
+    Samples latency;
+    std::uint64_t received = 0, delivered_in_window = 0;
+    std::uint64_t duplicated = 0, reordered = 0, misrouted = 0, malformed = 0;
+    bool in_window(Micros t) const { return t >= window_start && t < window_end; }
+
+    // One arrival at a receiver of chat `chat_index` that hears `expected` ('v' or 'a'):
+    // misrouted, never sent, duplicated, reordered, or counted with its latency.
+    void arrival(std::array<Flow, 2>& flows, int chat_index, char expected, const TalkText& m, Micros at);
+};
+
+}  // namespace bench
