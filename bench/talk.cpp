@@ -112,26 +112,10 @@ asio::awaitable<int> run_talk(Bench& b, Report& report) {
     while (t.received < t.sent_ok && now_us() < drain_end) {
         co_await sleep_us(20'000);
     }
-    std::uint64_t lost = 0;
-    for (const auto& c : b.chats)
-        for (const auto& f : c->flows)
-            for (auto s : f.seqs) lost += (s & Flow::sent) && !(s & Flow::received);
-
-    report.metric("senders", 2 * ok, "(a visitor and an agent per chat)");
-    report.metric("target rate", rate, "messages/s");
-    report.metric("measured window", o.duration, "s", 1);
-    report.metric("sent", static_cast<double>(t.sent_in_window) / o.duration, "messages/s", 0);
-    report.metric("delivered", static_cast<double>(t.delivered_in_window) / o.duration, "messages/s", 0);
-    report.metric("latency p50", t.latency.percentile(50), "ms", 2);
-    report.metric("latency p99", t.latency.percentile(99), "ms", 2);
-    report.metric("latency p999", t.latency.percentile(99.9), "ms", 2);
-    report.metric("latency max", t.latency.percentile(100), "ms", 2);
+    const std::uint64_t lost = lost_messages(b.chats);
+    t.report_delivery(report, rate, 2 * ok, o.duration, t.sent_in_window, lost);
     report.metric("sendMessage p50", t.post_latency.percentile(50), "ms", 2);
     report.metric("sendMessage p99", t.post_latency.percentile(99), "ms", 2);
-    report.metric("lost", static_cast<double>(lost), "");
-    report.metric("duplicated", static_cast<double>(t.duplicated), "");
-    report.metric("reordered", static_cast<double>(t.reordered), "");
-    report.metric("misrouted", static_cast<double>(t.misrouted + t.malformed), "");
     report.metric("send errors", static_cast<double>(t.send_failed), "");
     report.metric("late sends", static_cast<double>(t.late_sends), "(sender behind its schedule)");
     report.metric("requests", static_cast<double>(requests) / secs, "/s", 0);
@@ -146,8 +130,7 @@ asio::awaitable<int> run_talk(Bench& b, Report& report) {
                       "us", 1);
         report.metric("platform rss", sample_process(o.pid).rss_mib, "MiB", 1);
     }
-    const bool clean = lost + t.duplicated + t.reordered + t.misrouted + t.malformed == 0;
-    co_return clean && t.send_failed == 0 && ok == o.chats ? 0 : 1;
+    co_return t.clean(lost) && t.send_failed == 0 && ok == o.chats ? 0 : 1;
 }
 
 }  // namespace bench

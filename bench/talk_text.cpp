@@ -55,4 +55,21 @@ void TalkTally::arrival(std::array<Flow, 2>& flows, int chat_index, char expecte
     if (in_window(at)) ++delivered_in_window;
 }
 
+void TalkTally::report_delivery(Report& report, double rate, int senders, double duration,
+                                std::uint64_t sent_in_window, std::uint64_t lost) {
+    report.metric("senders", senders, "(a visitor and an agent per chat)");
+    report.metric("target rate", rate, "messages/s");
+    report.metric("measured window", duration, "s", 1);
+    report.metric("sent", static_cast<double>(sent_in_window) / duration, "messages/s", 0);
+    report.metric("delivered", static_cast<double>(delivered_in_window) / duration, "messages/s", 0);
+    report.metric("latency p50", latency.percentile(50), "ms", 2);
+    report.metric("latency p99", latency.percentile(99), "ms", 2);
+    report.metric("latency p999", latency.percentile(99.9), "ms", 2);
+    report.metric("latency max", latency.percentile(100), "ms", 2);
+    report.metric("lost", static_cast<double>(lost), "");
+    report.metric("duplicated", static_cast<double>(duplicated), "");
+    report.metric("reordered", static_cast<double>(reordered), "");
+    report.metric("misrouted", static_cast<double>(misrouted + malformed), "");
+}
+
 }  // namespace bench

@@ -9,6 +9,7 @@
 
 #include "core.hpp"
 #include "flow.hpp"
+#include "report.hpp"
 
 namespace bench {
 
@@ -34,6 +35,22 @@ struct TalkTally {
     // One arrival at a receiver of chat `chat_index` that hears `expected` ('v' or 'a'):
     // misrouted, never sent, duplicated, reordered, or counted with its latency.
     void arrival(std::array<Flow, 2>& flows, int chat_index, char expected, const TalkText& m, Micros at);
+
+    // The rows both talk scenarios report: sent and delivered rates, delivery latency, lost,
+    // duplicated, reordered, misrouted.
+    void report_delivery(Report& report, double rate, int senders, double duration,
+                         std::uint64_t sent_in_window, std::uint64_t lost);  // sorts the samples
+    bool clean(std::uint64_t lost) const { return lost + duplicated + reordered + misrouted + malformed == 0; }
 };
+
+// Messages answered as sent but never received (after the drain), over chats' flows.
+template <class Chats>
+std::uint64_t lost_messages(const Chats& chats) {
+    std::uint64_t lost = 0;
+    for (const auto& c : chats)
+        for (const auto& f : c->flows)
+            for (auto s : f.seqs) lost += (s & Flow::sent) && !(s & Flow::received);
+    return lost;
+}
 
 }  // namespace bench

@@ -238,26 +238,11 @@ asio::awaitable<int> run_xmpp_talk(XBench& b, Report& report) {
     const auto requests = b.stats.requests - requests0, answers = b.stats.answers - answers0;
     const Micros drain_end = now_us() + static_cast<Micros>(o.drain * 1e6);
     while (t.received < t.sent && now_us() < drain_end) co_await sleep_us(20'000);
-    std::uint64_t lost = 0;
-    for (const auto& c : b.chats)
-        for (const auto& f : c->flows)
-            for (auto s : f.seqs) lost += (s & Flow::sent) && !(s & Flow::received);
+    const std::uint64_t lost = lost_messages(b.chats);
     int dead = 0;
     for (const auto& c : b.chats) dead += c->ok && (c->visitor->dead() || c->agent->dead());
 
-    report.metric("senders", 2 * ok, "(a visitor and an agent per chat)");
-    report.metric("target rate", rate, "messages/s");
-    report.metric("measured window", o.duration, "s", 1);
-    report.metric("sent", static_cast<double>(t.sent_in_window) / o.duration, "messages/s", 0);
-    report.metric("delivered", static_cast<double>(t.delivered_in_window) / o.duration, "messages/s", 0);
-    report.metric("latency p50", t.latency.percentile(50), "ms", 2);
-    report.metric("latency p99", t.latency.percentile(99), "ms", 2);
-    report.metric("latency p999", t.latency.percentile(99.9), "ms", 2);
-    report.metric("latency max", t.latency.percentile(100), "ms", 2);
-    report.metric("lost", static_cast<double>(lost), "");
-    report.metric("duplicated", static_cast<double>(t.duplicated), "");
-    report.metric("reordered", static_cast<double>(t.reordered), "");
-    report.metric("misrouted", static_cast<double>(t.misrouted + t.malformed), "");
+    t.report_delivery(report, rate, 2 * ok, o.duration, t.sent_in_window, lost);
     report.metric("late sends", static_cast<double>(t.late_sends), "(sender behind its schedule)");
     report.metric("sessions ended", static_cast<double>(dead), "chats with a BOSH session ended or stuck");
     report.metric("stuck requests", static_cast<double>(b.stats.stuck), "(unanswered after wait + 10 s)");
@@ -270,8 +255,7 @@ asio::awaitable<int> run_xmpp_talk(XBench& b, Report& report) {
                       "us", 1);
         report.metric("platform rss", sample_process(o.pid).rss_mib, "MiB", 1);
     }
-    const bool clean = lost + t.duplicated + t.reordered + t.misrouted + t.malformed == 0;
-    co_return clean && dead == 0 && ok == o.chats ? 0 : 1;
+    co_return t.clean(lost) && dead == 0 && ok == o.chats ? 0 : 1;
 }
 
 asio::awaitable<int> run_xmpp_hold(XBench& b, Report& report) {
