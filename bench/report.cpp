@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include <algorithm>
+
 #include <boost/json/serialize.hpp>
 #include <unistd.h>
 
@@ -89,6 +91,16 @@ bool Report::write_json(const std::string& path) const {
     std::ofstream f(path);
     f << boost::json::serialize(json_) << "\n";
     return static_cast<bool>(f);
+}
+
+void report_held(Report& report, int chats, const ProcSample& start, const ProcSample& open, const ProcSample& end) {
+    const int n = std::max(chats, 1);
+    report.metric("platform rss at start", start.rss_mib, "MiB", 1);
+    report.metric("platform rss", end.rss_mib, "MiB", 1);
+    report.metric("platform rss peak", end.hwm_mib, "MiB", 1);
+    report.metric("platform rss per chat", (end.rss_mib - start.rss_mib) * 1024 / n, "KiB", 2);
+    report.metric("platform fds", static_cast<double>(open.fds), "");
+    report.metric("platform fds per chat", static_cast<double>(open.fds) / n, "", 2);
 }
 
 }  // namespace bench

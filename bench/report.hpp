@@ -31,4 +31,8 @@ private:
     boost::json::object json_;
 };
 
+// The hold scenarios' server rows: RSS (at start, holding, peak, per chat) and fds (per chat),
+// with `open` sampled once the chats were open and `end` after the idle window.
+void report_held(Report& report, int chats, const ProcSample& start, const ProcSample& open, const ProcSample& end);
+
 }  // namespace bench

@@ -121,13 +121,7 @@ asio::awaitable<int> run_hold(Bench& b, Report& report) {
     report.metric("long-polls answered while idle", static_cast<double>(b.counters.polls - polls0) / o.duration, "/s", 1);
     report.metric("callbacks while idle", static_cast<double>(b.callback_requests() - callbacks0), "");
     if (o.pid > 0) {
-        const int n = std::max(ok, 1);
-        report.metric("platform rss at start", start.rss_mib, "MiB", 1);
-        report.metric("platform rss", end.rss_mib, "MiB", 1);
-        report.metric("platform rss peak", end.hwm_mib, "MiB", 1);
-        report.metric("platform rss per chat", (end.rss_mib - start.rss_mib) * 1024 / n, "KiB", 2);
-        report.metric("platform fds", static_cast<double>(open.fds), "");
-        report.metric("platform fds per chat", static_cast<double>(open.fds) / n, "", 2);
+        report_held(report, ok, start, open, end);
     } else {
         report.text("platform", "no --pid: RSS, fds and CPU not measured");
     }

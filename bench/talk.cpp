@@ -22,7 +22,6 @@ struct Talk : TalkTally {
     explicit Talk(const asio::any_io_executor& ex) : senders_done(ex) {}
     Samples post_latency;
     std::uint64_t sent_ok = 0, send_failed = 0, sent_in_window = 0, late_sends = 0;
-    int senders = 0;
     Signal senders_done;
 };
 
@@ -85,10 +84,8 @@ asio::awaitable<int> run_talk(Bench& b, Report& report) {
     b.on_message = [&t](Chat& c, Role r, std::string_view text, Micros at) { on_message(t, c, r, text, at); };
     const double rate = o.rate > 0 ? o.rate : 1000;
     t.senders = 2 * ok;
-    const auto interval = static_cast<Micros>(t.senders / rate * 1e6);
     const Micros start = now_us() + 100'000;
-    t.window_start = start + static_cast<Micros>(o.warmup * 1e6);
-    t.window_end = t.window_start + static_cast<Micros>(o.duration * 1e6);
+    const Micros interval = t.schedule(rate, start, o.warmup, o.duration);
     std::mt19937_64 rng(42);
     std::uniform_int_distribution<Micros> phase(0, std::max<Micros>(interval - 1, 0));
     for (auto& c : b.chats)

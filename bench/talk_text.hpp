@@ -30,7 +30,15 @@ struct TalkTally {
     Samples latency;
     std::uint64_t received = 0, delivered_in_window = 0;
     std::uint64_t duplicated = 0, reordered = 0, misrouted = 0, malformed = 0;
+    int senders = 0;
     bool in_window(Micros t) const { return t >= window_start && t < window_end; }
+    // Sets the measured window (after `warmup` s from `start`) and returns each sender's
+    // interval for `rate` messages/s in all.
+    Micros schedule(double rate, Micros start, double warmup, double duration) {
+        window_start = start + static_cast<Micros>(warmup * 1e6);
+        window_end = window_start + static_cast<Micros>(duration * 1e6);
+        return static_cast<Micros>(senders / rate * 1e6);
+    }
 
     // One arrival at a receiver of chat `chat_index` that hears `expected` ('v' or 'a'):
     // misrouted, never sent, duplicated, reordered, or counted with its latency.

@@ -163,7 +163,6 @@ asio::awaitable<int> open_all(XBench& b, Report& report) {
 
 struct XTalk : TalkTally {
     std::uint64_t sent = 0, sent_in_window = 0, late_sends = 0;
-    int senders = 0;
 };
 
 // A groupchat message reaching `receiver_dir`'s occupant (0 visitor, 1 agent) of chat c.
@@ -218,10 +217,8 @@ asio::awaitable<int> run_xmpp_talk(XBench& b, Report& report) {
     }
     const double rate = o.rate > 0 ? o.rate : 1000;
     t.senders = 2 * ok;
-    const auto interval = static_cast<Micros>(t.senders / rate * 1e6);
     const Micros start = now_us() + 100'000;
-    t.window_start = start + static_cast<Micros>(o.warmup * 1e6);
-    t.window_end = t.window_start + static_cast<Micros>(o.duration * 1e6);
+    const Micros interval = t.schedule(rate, start, o.warmup, o.duration);
     std::mt19937_64 rng(42);
     std::uniform_int_distribution<Micros> phase(0, std::max<Micros>(interval - 1, 0));
     Signal done(b.ioc.get_executor());
@@ -280,13 +277,7 @@ asio::awaitable<int> run_xmpp_hold(XBench& b, Report& report) {
     report.metric("long-polls answered while idle", static_cast<double>(b.stats.answers - answers0) / o.duration, "/s", 1);
     report.metric("sessions ended", static_cast<double>(dead), "chats with a BOSH session ended or stuck");
     if (o.pid > 0) {
-        const int n = std::max(ok, 1);
-        report.metric("platform rss at start", start.rss_mib, "MiB", 1);
-        report.metric("platform rss", end.rss_mib, "MiB", 1);
-        report.metric("platform rss peak", end.hwm_mib, "MiB", 1);
-        report.metric("platform rss per chat", (end.rss_mib - start.rss_mib) * 1024 / n, "KiB", 2);
-        report.metric("platform fds", static_cast<double>(open.fds), "");
-        report.metric("platform fds per chat", static_cast<double>(open.fds) / n, "", 2);
+        report_held(report, ok, start, open, end);
     }
     cpu.add_to(report, " while idle");
     report.metric("generator rss", sample_process(0).rss_mib, "MiB", 1);
