@@ -76,6 +76,7 @@ public:
         std::uint64_t batches = 0;       // batches committed
         std::uint64_t transactions = 0;  // transactions (fsyncs) used for them
         std::uint64_t failures = 0;
+        std::uint64_t checkpoints = 0;  // WAL copies into the database (background)
     };
     virtual Stats stats() const = 0;
 };

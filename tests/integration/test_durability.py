@@ -136,6 +136,13 @@ class DurabilityTest(unittest.TestCase):
         self.assertEqual(r.status, 201, r)
         agent.events.wait_for("message", "completed",
                               lambda e: "after-restart" in str(embedded(e)["_links"].get("plainMessage")))
+        # Message numbers go on from where they were (the meeting's snapshot is not rewritten
+        # for every message: its counter comes back from the transcript).
+        messages = sa.get(link(chat["meeting"], "ms:rtc:saas:transcript"))["messages"]
+        numbers = [m["number"] for m in messages]
+        self.assertEqual(len(numbers), len(set(numbers)), "a message number was used twice")
+        self.assertEqual(messages[-1]["text"], "after-restart")
+        self.assertEqual(numbers[-1], max(numbers))
 
     def test_unacknowledged_callbacks_are_sent_again_after_restart(self):
         sa, visitor, agent, chat, agent_messaging = self.chat()

@@ -21,6 +21,18 @@ EventStream* Platform::Impl::stream_by_name(const std::string& name) {
     return nullptr;
 }
 
+bool Platform::Impl::snapshot_changed(const char* kind, const std::string& id, const std::string& data,
+                                      bool counter_too) {
+    const std::hash<std::string_view> hash;
+    const SavedSnapshot now{hash(persist::without_counter(data)), hash(data)};
+    auto [it, fresh] = saved_snapshots.try_emplace(std::string(kind) + "/" + id, now);
+    if (fresh) return true;
+    if (it->second.without_counter == now.without_counter && (!counter_too || it->second.whole == now.whole))
+        return false;
+    it->second = now;
+    return true;
+}
+
 store::Batch Platform::Impl::collect() {
     store::Batch b = std::exchange(extra, {});
     // Callback routing of the Service Application's new events goes with them.
@@ -35,13 +47,26 @@ store::Batch Platform::Impl::collect() {
         }
         s->mark_saved();
     }
+    // Every event touches its receiver's application and conversation, but most change only
+    // their counter: those are not written again (a put of each per message was a fifth of
+    // the bytes written and dirtied pages all over the snapshots table).
     for (const auto& id : std::exchange(dirty_apps, {})) {
-        if (UcwaApp* a = self.ucwa_app(id)) b.puts.push_back({persist::kUcwaApp, id, persist::encode(*a)});
-        else b.erases.emplace_back(persist::kUcwaApp, id);
+        if (UcwaApp* a = self.ucwa_app(id)) {
+            if (std::string data = persist::encode(*a); snapshot_changed(persist::kUcwaApp, id, data, false))
+                b.puts.push_back({persist::kUcwaApp, id, std::move(data)});
+        } else {
+            saved_snapshots.erase(std::string(persist::kUcwaApp) + "/" + id);
+            b.erases.emplace_back(persist::kUcwaApp, id);
+        }
     }
     for (const auto& id : std::exchange(dirty_conversations, {})) {
-        if (Conversation* c = self.conversation(id)) b.puts.push_back({persist::kConversation, id, persist::encode(*c)});
-        else b.erases.emplace_back(persist::kConversation, id);
+        if (Conversation* c = self.conversation(id)) {
+            if (std::string data = persist::encode(*c); snapshot_changed(persist::kConversation, id, data, false))
+                b.puts.push_back({persist::kConversation, id, std::move(data)});
+        } else {
+            saved_snapshots.erase(std::string(persist::kConversation) + "/" + id);
+            b.erases.emplace_back(persist::kConversation, id);
+        }
     }
     for (const auto& id : std::exchange(dirty_invitations, {})) {
         if (auto* i = self.participant_invitation(id)) b.puts.push_back({persist::kParticipantInvitation, id, persist::encode(*i)});

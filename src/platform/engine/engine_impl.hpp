@@ -64,6 +64,15 @@ struct Platform::Impl {
     std::set<EventStream*> dirty;             // streams with new events
     std::set<std::string> dirty_apps, dirty_conversations, dirty_invitations;  // ids (gone: erase)
     store::Batch extra;                       // transcript records, erases, truncations
+    // Hashes of the last written snapshot of each UCWA application and conversation ("kind/id"):
+    // of its encoding without the counter, and of all of it.
+    struct SavedSnapshot {
+        std::size_t without_counter = 0, whole = 0;
+    };
+    std::unordered_map<std::string, SavedSnapshot> saved_snapshots;
+    // Whether data differs from what was last written for it (counters included, or not),
+    // remembering data as written if so.
+    bool snapshot_changed(const char* kind, const std::string& id, const std::string& data, bool counter_too);
     struct PendingCallback {
         std::string app_id, queue, url;
         std::uint64_t position = 0;

@@ -46,8 +46,14 @@ std::string encode(const UcwaApp& a) {
                    {"endpointId", a.endpoint_id}, {"app", a.trusted_app_id},
                    {"endpoint", a.trusted_endpoint}, {"origins", strings(a.allowed_origins)},
                    {"available", a.available}, {"conversations", strings(a.conversations)},
-                   {"acked", a.acked}};
+                   {"acked", a.acked}};  // last: the counter (without_counter)
     return json::serialize(o);
+}
+
+std::string_view without_counter(std::string_view encoded) {
+    // The counter is the last member and a number, so its key starts at the last `,"`.
+    const auto at = encoded.rfind(",\"");
+    return at == std::string_view::npos ? encoded : encoded.substr(0, at);
 }
 
 std::optional<UcwaApp> decode_ucwa_app(std::string_view data) {
@@ -82,7 +88,7 @@ std::string encode(const Conversation& c) {
         {"id", c.id}, {"kind", c.kind == ConversationKind::meeting ? "meeting" : "chat"},
         {"app", c.trusted_app_id}, {"endpoint", c.endpoint}, {"subject", c.subject},
         {"operationId", c.operation_id}, {"callbackUrl", c.callback_url}, {"created", c.created},
-        {"nextMessage", c.next_message}, {"visitorApp", c.visitor_app_id},
+        {"visitorApp", c.visitor_app_id},
         {"invitation", c.invitation_id}, {"invitationState", static_cast<int>(c.invitation_state)},
         {"invitationOperationId", c.invitation_operation_id}, {"to", c.to},
         {"customContent", c.custom_content}, {"meeting", c.meeting_id},
@@ -92,7 +98,8 @@ std::string encode(const Conversation& c) {
         {"appMessagingOperationId", c.app_messaging_operation_id},
         {"participants", std::move(participants)}, {"bridgedChat", c.bridged_chat_id},
         {"impersonatedName", c.impersonated_name}, {"bridged", std::move(bridged)},
-        {"nextBridged", c.next_bridged_participant}};
+        {"nextBridged", c.next_bridged_participant},
+        {"nextMessage", c.next_message}};  // last: the counter (without_counter)
     return json::serialize(o);
 }
 

@@ -28,6 +28,12 @@ inline std::string service_stream(const std::string& app_id) { return "app:" + a
 inline std::string transcript_stream(const std::string& meeting_id) { return "transcript:" + meeting_id; }
 
 std::string encode(const UcwaApp& app);
+// A UCWA application's and a conversation's encodings end with a counter that moves with
+// traffic (its `acked`, its `nextMessage`); the rest changes only with its state. A snapshot
+// whose rest is unchanged is not written again (Impl::snapshot_changed): the counters are
+// recovered otherwise (nextMessage from the transcript stream; acked only bounds compaction and
+// is saved by housekeeping).
+std::string_view without_counter(std::string_view encoded);
 std::optional<UcwaApp> decode_ucwa_app(std::string_view data);
 std::string encode(const Conversation& conv);  // without transcript and typing
 std::optional<Conversation> decode_conversation(std::string_view data);

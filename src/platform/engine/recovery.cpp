@@ -87,6 +87,8 @@ void Platform::restore() {
                     if (auto msg = persist::decode_message(r.data)) m->transcript.push_back(std::move(*msg));
                 from = records.back().position + 1;
             }
+            // The snapshot is not rewritten for each message (persist::without_counter).
+            m->next_message = std::max(m->next_message, last + 1);
             continue;
         }
         if (!stream) continue;
@@ -146,7 +148,12 @@ void Platform::delete_transcript(const std::string& meeting_id) {
     FlushOnExit flush{*impl_};
     impl_->transcripts.erase(meeting_id);
     impl_->memory_transcripts.erase(meeting_id);
-    if (Conversation* m = conversation(meeting_id)) m->transcript.clear();
+    if (Conversation* m = conversation(meeting_id)) {
+        m->transcript.clear();
+        // Its nextMessage can no longer be read from the transcript after a restart: write it.
+        impl_->saved_snapshots.erase(std::string(persist::kConversation) + "/" + meeting_id);
+        impl_->touch(*m);
+    }
     impl_->extra.erases.emplace_back(persist::kTranscript, meeting_id);
     impl_->extra.dropped_streams.push_back(persist::transcript_stream(meeting_id));
 }
@@ -167,7 +174,13 @@ void Platform::housekeeping() {
         s.compact_before(bound);
         if (impl_->store) impl_->extra.truncations.emplace_back(s.name(), bound);
     };
-    for (auto& [id, app] : impl_->ucwa_apps) compact(app->events, app->acked);
+    for (auto& [id, app] : impl_->ucwa_apps) {
+        compact(app->events, app->acked);
+        // acked is not written with every read (see persist::without_counter): now it is.
+        if (impl_->store)
+            if (std::string data = persist::encode(*app); impl_->snapshot_changed(persist::kUcwaApp, id, data, true))
+                impl_->extra.puts.push_back({persist::kUcwaApp, id, std::move(data)});
+    }
     for (auto& [id, app] : impl_->trusted_apps) compact(app->events, callbacks_.first_pending(*app));
 
     const Millis expired_before = now - config_.transcript_retention * 1000;

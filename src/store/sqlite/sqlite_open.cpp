@@ -101,6 +101,14 @@ Connection open_writer(const std::filesystem::path& path, const SqliteOptions& o
     return db;
 }
 
+Connection open_checkpointer(const std::filesystem::path& path, const SqliteOptions& options) {
+    Connection db = open_connection(path, SQLITE_OPEN_READWRITE);
+    // A checkpoint syncs the WAL before copying and the database after, as this says.
+    pragma(db.get(), path,
+           options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    return db;
+}
+
 Connection open_reader(const std::filesystem::path& path) {
     Connection db = open_connection(path, SQLITE_OPEN_READWRITE);
     pragma(db.get(), path, "PRAGMA query_only=1");

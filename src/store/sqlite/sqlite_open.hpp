@@ -11,6 +11,9 @@ namespace carebridge::store::sqlite {
 // migrates, and switches to WAL. Throws StoreError naming path.
 Connection open_writer(const std::filesystem::path& path, const SqliteOptions& options);
 
+// The connection of the checkpointer thread (sqlite_checkpointer.hpp).
+Connection open_checkpointer(const std::filesystem::path& path, const SqliteOptions& options);
+
 // A second connection for reads: in WAL mode it sees the last committed state and neither
 // blocks nor is blocked by the writer. query_only guards against a write slipping in.
 Connection open_reader(const std::filesystem::path& path);

@@ -95,8 +95,10 @@ private:
 
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path,
                                          SqliteOptions options) {
+    auto db = sqlite::open_writer(path, options);
     auto writer = std::make_unique<sqlite::Writer>(
-        sqlite::open_writer(path, options), options.max_batches_per_transaction, path.string());
+        std::move(db), sqlite::open_checkpointer(path, options), options.max_batches_per_transaction,
+        options.checkpoint_pages, path.string());
     auto reader = sqlite::open_reader(path);
     return std::make_unique<SqliteStore>(std::move(writer), std::move(reader), path.string());
 }

@@ -15,6 +15,10 @@ struct SqliteOptions {
     // NORMAL: survives a process crash (kill -9), not a power loss.
     bool synchronous_full = true;
     std::size_t max_batches_per_transaction = 512;
+    // The WAL is copied back into the database by a thread of its own once it holds this many
+    // pages (4 KiB each); past 8 times as many (the copy cannot keep up) the writer copies it
+    // itself before its next transaction, which bounds the WAL.
+    std::size_t checkpoint_pages = 4096;
     // For tests: PRAGMA max_page_count on the writer connection (0 = SQLite's default, no
     // practical limit). Past it SQLite fails writes with SQLITE_FULL exactly as on a full
     // disk, which exercises the real error path; not persistent, a reopen without it lifts it.

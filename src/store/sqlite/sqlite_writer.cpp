@@ -17,10 +17,15 @@ std::string quoted(const std::string& s) {
 
 }  // namespace
 
-Writer::Writer(Connection db, std::size_t max_batches_per_transaction, std::string label)
+Writer::Writer(Connection db, Connection checkpoint_db, std::size_t max_batches_per_transaction,
+               std::size_t checkpoint_pages, std::string label)
     : db_(std::move(db)),
       label_(std::move(label)),
-      max_group_(max_batches_per_transaction > 0 ? max_batches_per_transaction : 1) {
+      max_group_(max_batches_per_transaction > 0 ? max_batches_per_transaction : 1),
+      checkpoint_pages_(checkpoint_pages > 0 ? checkpoint_pages : 1),
+      checkpointer_(std::move(checkpoint_db), label_) {
+    // Replaces SQLite's automatic checkpoint (itself a WAL hook) with the checkpointer thread.
+    sqlite3_wal_hook(db_.get(), &Writer::on_wal_commit, this);
     const std::pair<Statement*, const char*> statements[] = {
         {&begin_, "BEGIN IMMEDIATE"},
         {&commit_, "COMMIT"},
@@ -73,7 +78,8 @@ void Writer::drain() {
 }
 
 Store::Stats Writer::stats() const {
-    return Store::Stats{batches_.load(), transactions_.load(), failures_.load()};
+    return Store::Stats{batches_.load(), transactions_.load(), failures_.load(),
+                        checkpointer_.completed()};
 }
 
 void Writer::run() {
@@ -200,6 +206,20 @@ std::string Writer::apply(const Batch& batch) {
         }
     }
     return "";
+}
+
+int Writer::on_wal_commit(void* self, sqlite3* db, const char* schema, int pages) {
+    auto* w = static_cast<Writer*>(self);
+    const auto n = static_cast<std::size_t>(pages);
+    if (n >= 8 * w->checkpoint_pages_) {
+        // The checkpointer fell behind: catch up here, between transactions, so the next one
+        // starts the WAL over. PASSIVE never waits: if the checkpointer holds the lock, it
+        // is doing the same work.
+        sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (n >= w->checkpoint_pages_) {
+        w->checkpointer_.request();
+    }
+    return SQLITE_OK;
 }
 
 void Writer::rollback() {

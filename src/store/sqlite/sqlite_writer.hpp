@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/sqlite/sqlite_checkpointer.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
 #include "store/store.hpp"
 
@@ -22,7 +23,10 @@ public:
 
     // Takes the migrated writer connection; prepares its statements (StoreError on failure)
     // and starts the thread. label names the database in error messages and logs.
-    Writer(Connection db, std::size_t max_batches_per_transaction, std::string label);
+    // checkpoint_db is a second connection for the checkpointer thread (see SqliteOptions
+    // for checkpoint_pages).
+    Writer(Connection db, Connection checkpoint_db, std::size_t max_batches_per_transaction,
+           std::size_t checkpoint_pages, std::string label);
     // Finishes every submitted batch, then stops the thread.
     ~Writer();
     Writer(const Writer&) = delete;
@@ -53,6 +57,8 @@ private:
     void succeeded(Pending& p);
     void failed(Pending& p, const std::string& error);
     std::string repeats_note();  // and resets the count
+    // SQLite's WAL hook, after each commit: pages = frames now in the WAL.
+    static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
 
     // --- writer thread only ---
     Connection db_;
@@ -64,6 +70,8 @@ private:
 
     // --- shared ---
     const std::size_t max_group_;
+    const std::size_t checkpoint_pages_;
+    Checkpointer checkpointer_;  // stopped before db_ closes (declared after it)
     std::mutex mu_;
     std::condition_variable wake_;  // the queue got a batch, or stop
     std::condition_variable idle_;  // finished_ moved
