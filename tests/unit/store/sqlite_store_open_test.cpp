@@ -111,6 +111,15 @@ TEST(SqliteStoreOpen, MigratesVersion1) {
         b.puts = {{"k", "a", "snap"}};  // the v2 table exists and works
         ASSERT_EQ(commit_wait(*store, b), "");
         ASSERT_EQ(store->load("k").size(), 1u);
+        // v3 kept positions unique per stream, and appends go on after the migrated records.
+        Batch again;
+        again.appends = {{"s", 2, "dup"}};
+        EXPECT_NE(commit_wait(*store, again), "");
+        Batch next;
+        next.appends = {{"s", 3, "three"}};
+        ASSERT_EQ(commit_wait(*store, next), "");
+        EXPECT_EQ(store->read("s", 2, 10).size(), 2u);
+        EXPECT_EQ(store->streams().at("s"), 3u);
     }
     RawDb raw(path);
     EXPECT_EQ(raw.scalar("PRAGMA user_version"), std::to_string(sqlite_schema_version()));
@@ -122,9 +131,10 @@ TEST(SqliteStoreOpen, NewFileGetsLatestSchema) {
     TempDir dir;
     const auto path = dir / "store.db";
     open_sqlite_store(path).reset();
-    EXPECT_EQ(sqlite_schema_version(), 2);
+    EXPECT_EQ(sqlite_schema_version(), 3);
     RawDb raw(path);
-    EXPECT_EQ(raw.scalar("PRAGMA user_version"), "2");
+    EXPECT_EQ(raw.scalar("PRAGMA user_version"), "3");
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'records_by_stream'"), "1");
     EXPECT_EQ(raw.scalar("PRAGMA journal_mode"), "wal");
 }
 
