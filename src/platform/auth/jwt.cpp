@@ -113,15 +113,25 @@ const char* to_string(JwtError e) {
     return "unknown";
 }
 
-std::string jwt_sign(const SigningKey& key, const boost::json::object& claims) {
-    const boost::json::object header{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", key.kid()}};
+namespace {
+std::string sign_with(const SigningKey& key, const boost::json::object& claims, const char* alg) {
+    const boost::json::object header{{"alg", alg}, {"typ", "JWT"}, {"kid", key.kid()}};
     std::string token = base64url_encode(boost::json::serialize(header));
     token += '.';
     token += base64url_encode(boost::json::serialize(claims));
-    const std::string signature = key.sign(token);
+    const std::string signature = std::string_view(alg) == "HS256" ? key.mac(token) : key.sign(token);
     token += '.';
     token += base64url_encode(signature);
     return token;
+}
+}  // namespace
+
+std::string jwt_sign(const SigningKey& key, const boost::json::object& claims) {
+    return sign_with(key, claims, "RS256");
+}
+
+std::string jwt_sign_mac(const SigningKey& key, const boost::json::object& claims) {
+    return sign_with(key, claims, "HS256");
 }
 
 namespace {
@@ -178,11 +188,17 @@ JwtVerified jwt_verify(const SigningKey& key, std::string_view token, const JwtE
     const auto signature = base64url_decode(token.substr(dot2 + 1));
     if (!signature) return fail(JwtError::malformed);
 
-    // Only RS256: the algorithm is pinned, never chosen by the token ("none"/HS256 confusion).
+    // RS256, or HS256 where the caller accepts it: the caller pins the algorithms, the token
+    // only picks among them ("none"/HS256 confusion).
     const auto* alg = header->if_contains("alg");
-    if (!alg || !alg->is_string() || alg->get_string() != "RS256") return fail(JwtError::bad_algorithm);
-
-    if (!key.verify(signing_input, *signature)) return fail(JwtError::bad_signature);
+    if (!alg || !alg->is_string()) return fail(JwtError::bad_algorithm);
+    if (alg->get_string() == "RS256") {
+        if (!key.verify(signing_input, *signature)) return fail(JwtError::bad_signature);
+    } else if (alg->get_string() == "HS256" && expect.accept_mac) {
+        if (!key.verify_mac(signing_input, *signature)) return fail(JwtError::bad_signature);
+    } else {
+        return fail(JwtError::bad_algorithm);
+    }
 
     // Claims are only interpreted after the signature proves we issued them.
     const auto exp = as_number(claims->if_contains("exp"));

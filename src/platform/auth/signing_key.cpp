@@ -17,6 +17,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
 
 #include "platform/auth/jwt.hpp"
 #include "platform/auth/jwt_detail.hpp"
@@ -108,6 +110,25 @@ std::string rsa_jwk_thumbprint(std::string_view n_b64url, std::string_view e_b64
 
 }  // namespace detail
 
+namespace {
+std::string derive_mac_secret(EVP_PKEY* pkey) {
+    unsigned char* der = nullptr;
+    const int len = i2d_PrivateKey(pkey, &der);
+    if (len <= 0) throw_openssl("SigningKey: cannot encode the key");
+    // A label first: this hash of the key is used for nothing else.
+    static constexpr char kLabel[] = "carebridge HS256 token secret v1";
+    std::string input(kLabel, sizeof kLabel);
+    input.append(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));
+    OPENSSL_clear_free(der, static_cast<std::size_t>(len));
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    const bool ok = EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr) == 1;
+    OPENSSL_cleanse(input.data(), input.size());
+    if (!ok) throw_openssl("SigningKey: cannot derive the token secret");
+    return std::string(reinterpret_cast<const char*>(digest), size);
+}
+}  // namespace
+
 struct SigningKey::Impl {
     PkeyPtr pkey;
     std::string n;  // base64url modulus
@@ -118,6 +139,9 @@ struct SigningKey::Impl {
     // algorithm fetch (~15% of a verify). Copying only reads the source (const in
     // EVP_MD_CTX_copy_ex; see openssl-threads(7)), so concurrent copies are safe.
     MdCtxPtr verify_template;
+    // The HMAC secret of tokens only this platform reads (mac()): derived from the private key,
+    // so it is as secret as the key, rotates with it and needs no file of its own.
+    std::string mac_secret;
 
     // Takes ownership; validates that this is an RSA key usable for RS256.
     static SigningKey make(PkeyPtr pkey) {
@@ -135,6 +159,7 @@ struct SigningKey::Impl {
             EVP_DigestVerifyInit(impl->verify_template.get(), nullptr, EVP_sha256(), nullptr, impl->pkey.get()) != 1) {
             throw_openssl("SigningKey: cannot initialise verification");
         }
+        impl->mac_secret = derive_mac_secret(impl->pkey.get());
         SigningKey key;
         key.kid_ = detail::rsa_jwk_thumbprint(impl->n, impl->e);
         key.impl_ = std::move(impl);
@@ -237,6 +262,23 @@ bool SigningKey::verify(std::string_view data, std::string_view signature) const
                          reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
     if (!ok) ERR_clear_error();  // a bad signature is an expected outcome, not an error to keep
     return ok;
+}
+
+std::string SigningKey::mac(std::string_view data) const {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    std::size_t len = 0;
+    if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, impl_->mac_secret.data(),
+                  impl_->mac_secret.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                  data.size(), out, sizeof out, &len) == nullptr) {
+        throw_openssl("SigningKey::mac: HMAC failed");
+    }
+    return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+bool SigningKey::verify_mac(std::string_view data, std::string_view mac_bytes) const {
+    const std::string expected = mac(data);
+    return mac_bytes.size() == expected.size() &&
+           CRYPTO_memcmp(expected.data(), mac_bytes.data(), expected.size()) == 0;  // constant time
 }
 
 boost::json::object SigningKey::public_jwk() const {

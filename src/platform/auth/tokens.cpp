@@ -58,7 +58,9 @@ std::string TokenService::issue_anon_token(AnonGrant& grant, std::int64_t now,
     c["ao"] = ao;  // allowed origins
     grant.token_id = std::string(c["jti"].as_string());
     grant.expires = now + ttl;
-    return jwt_sign(keys_.current(), c);
+    // Only the platform reads it, so an HMAC does (see SigningKey::mac); RS256 tokens from
+    // earlier versions are still accepted.
+    return jwt_sign_mac(keys_.current(), c);
 }
 
 std::string TokenService::issue_callback_token(const std::string& app_id, std::int64_t now) const {
@@ -88,7 +90,7 @@ Result<json::object> TokenService::verify(std::string_view token, const std::str
         }
     }
     // No leeway: the platform issues and verifies on the same clock.
-    auto v = jwt_verify(keys_, token, {issuer_, audience, now, 0});
+    auto v = jwt_verify(keys_, token, {issuer_, audience, now, 0, audience == issuer_ + kAnonAudience});
     if (v.error == JwtError::expired) return unauthorized("TokenExpired", "the token has expired");
     if (!v.ok())
         return unauthorized("InvalidToken", std::string("the token is not valid (") +
@@ -133,7 +135,7 @@ Result<AnonGrant> TokenService::verify_anon_token(std::string_view token, std::i
 std::optional<std::vector<std::string>> TokenService::anon_token_origins(std::string_view token) const {
     // Any time is accepted: only signature, issuer, audience and type are checked here.
     constexpr std::int64_t kAnyTime = std::int64_t{1} << 40;
-    auto v = jwt_verify(keys_, token, {issuer_, issuer_ + kAnonAudience, 0, kAnyTime});
+    auto v = jwt_verify(keys_, token, {issuer_, issuer_ + kAnonAudience, 0, kAnyTime, true});
     if (!v.ok() || claim_string(v.claims, "typ") != "anon") return std::nullopt;
     return split_origins(claim_string(v.claims, "ao"));
 }

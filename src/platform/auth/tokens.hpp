@@ -1,11 +1,12 @@
 #pragma once
-// The platform's bearer tokens, all RS256 JWTs signed by the ring's current key (verified by
+// The platform's bearer tokens, JWTs signed by the ring's current key (verified by
 // the key their "kid" names, so the previous key's tokens live on after a rotation), told apart
 // by audience and "typ":
 //  - application tokens (OAuth client credentials) for Service Applications,
 //  - user tokens (OAuth password grant) for agents,
 //  - anonymous application tokens ("psat=...") for visitors, bound to an application endpoint,
-//    a session id and the allowed web origins,
+//    a session id and the allowed web origins; HS256 with the key's own secret, since only
+//    the platform reads them (the others are RS256, checkable against the JWK set),
 //  - callback tokens, which the platform sends to Service Applications (audience = app id).
 #include <cstdint>
 #include <mutex>

@@ -69,6 +69,40 @@ TEST(Jwt, TamperedPayloadIsBadSignature) {
     EXPECT_EQ(verify(token.substr(0, dot2 + 1)), JwtError::bad_signature);  // signature stripped
 }
 
+// HS256 under the key's own secret: accepted only where the caller says so, only with the
+// secret of the same key, and never with public material as the secret.
+TEST(Jwt, MacTokensVerifyOnlyWhereAcceptedAndOnlyWithTheirKey) {
+    const std::string token = jwt_sign_mac(key_a(), claims());
+    const auto header = base64url_decode(token.substr(0, token.find('.')));
+    ASSERT_TRUE(header.has_value());
+    EXPECT_EQ(*header, R"({"alg":"HS256","typ":"JWT","kid":")" + key_a().kid() + R"("})");
+    auto accepting = expectations();
+    accepting.accept_mac = true;
+    const JwtVerified ok = jwt_verify(key_a(), token, accepting);
+    ASSERT_TRUE(ok.ok()) << to_string(ok.error);
+    EXPECT_EQ(ok.claims, claims());
+    EXPECT_EQ(verify(token), JwtError::bad_algorithm);  // not accepted by default
+    EXPECT_EQ(jwt_verify(key_b(), token, accepting).error, JwtError::bad_signature);
+    EXPECT_EQ(verify(jwt_sign_mac(key_b(), claims()), accepting), JwtError::bad_signature);
+    const auto dot1 = token.find('.'), dot2 = token.rfind('.');
+    boost::json::object forged = claims();
+    forged["sub"] = "admin";
+    EXPECT_EQ(verify(token.substr(0, dot1 + 1) + b64json(forged) + token.substr(dot2), accepting),
+              JwtError::bad_signature);
+    // The key-confusion attempt fails here too: the secret is not the public modulus.
+    const std::string input = b64json({{"alg", "HS256"}, {"typ", "JWT"}}) + "." + b64json(claims());
+    const std::string secret(key_a().public_jwk().at("n").as_string());
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    std::size_t mac_len = 0;
+    ASSERT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
+                        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, sizeof mac,
+                        &mac_len), nullptr);
+    const std::string forged_mac(reinterpret_cast<const char*>(mac), mac_len);
+    EXPECT_EQ(verify(input + "." + base64url_encode(forged_mac), accepting), JwtError::bad_signature);
+    // RS256 still verifies where HS256 is accepted.
+    EXPECT_EQ(verify(jwt_sign(key_a(), claims()), accepting), JwtError::none);
+}
+
 TEST(Jwt, OtherKeysTokenIsBadSignature) {
     EXPECT_EQ(verify(jwt_sign(key_b(), claims())), JwtError::bad_signature);
 }

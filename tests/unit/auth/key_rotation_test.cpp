@@ -152,6 +152,39 @@ TEST(TokenService, TokensOutliveOneRotationButNotTwo) {
 }
 
 
+// Visitors' tokens are HS256 (only the platform reads them), rotate like the others, and are
+// refused for any other kind of caller.
+TEST(TokenService, AnonymousTokensAreMacsThatRotateAndStayInTheirPlace) {
+    const TempDir dir;
+    auto keys = load_keys(dir.path());
+    KeyRing ring(keys.current, keys.previous);
+    const TokenService tokens(ring, "https://platform.test");
+    AnonGrant grant{"app-1", "sip:desk@x.test", "session-1", {"https://www.x.test"}, "", 0};
+    const std::string token = tokens.issue_anon_token(grant, 1000, 3600);
+    EXPECT_NE(base64url_decode(token.substr(0, token.find('.')))->find(R"("alg":"HS256")"), std::string::npos);
+    auto ok = tokens.verify_anon_token(token, 1001);
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->session_id, "session-1");
+    EXPECT_EQ(ok->origins, grant.origins);
+    EXPECT_FALSE(tokens.verify_app_token(token, 1001));
+    EXPECT_FALSE(tokens.verify_user_token(token, 1001));
+    ASSERT_TRUE(tokens.anon_token_origins(token));
+    // Earlier versions signed them RS256: still accepted.
+    boost::json::object claims{{"iss", "https://platform.test"}, {"aud", "https://platform.test/ucwa/psanon"},
+                               {"typ", "anon"}, {"sub", "app-1"}, {"exp", 5000}};
+    EXPECT_TRUE(tokens.verify_anon_token(jwt_sign(ring.current(), claims), 1001));
+
+    rotate_keys(dir.path());
+    auto k2 = load_keys(dir.path());
+    ring.replace(k2.current, k2.previous);
+    EXPECT_TRUE(tokens.verify_anon_token(token, 1002));
+    rotate_keys(dir.path());
+    auto k3 = load_keys(dir.path());
+    ring.replace(k3.current, k3.previous);
+    EXPECT_FALSE(tokens.verify_anon_token(token, 1003));
+    EXPECT_FALSE(tokens.anon_token_origins(token));
+}
+
 // Verified tokens are remembered (performance): the memory must not change any answer.
 TEST(TokenService, ARememberedTokenStillExpiresAndKeepsItsAudience) {
     const TempDir dir;
