@@ -219,12 +219,16 @@ class Capacity(PlatformTestCase):
 
     def test_chats_per_application(self):
         sa = ServiceApp(self.platform)
-        Chat(sa, Visitor(self.platform, sa.anon_token(session="a")), self.callbacks)
+        first = Chat(sa, Visitor(self.platform, sa.anon_token(session="a")), self.callbacks)
         second = Visitor(self.platform, sa.anon_token(session="b"))
-        r = unchecked(self.platform, "POST", link(second.app["_embedded"]["communication"], "startMessaging"),
-                      {"to": cbtest.HELPDESK, "operationId": "x"}, second.headers)
+        start = link(second.app["_embedded"]["communication"], "startMessaging")
+        r = unchecked(self.platform, "POST", start, {"to": cbtest.HELPDESK, "operationId": "x"}, second.headers)
         assert_error(r, 503, "ServiceUnavailable", "TooManyChats")
         self.assertTrue(r.header("retry-after"))
+        # An ended chat frees its place.
+        self.assertEqual(first.visitor.call("DELETE", link(first.visitor_invitation, "conversation")).status, 204)
+        r = unchecked(self.platform, "POST", start, {"to": cbtest.HELPDESK, "operationId": "y"}, second.headers)
+        self.assertEqual(r.status, 201, r)
 
     def test_parked_polls_per_channel(self):
         sa = ServiceApp(self.platform)

@@ -45,8 +45,8 @@ Result<ParticipantInvitation*> Platform::add_participant(Conversation& m, const 
     FlushOnExit flush{*impl_};
     // A repeated operation (a retry) gets the invitation it already made.
     if (!operation_id.empty())
-        for (auto& [id, known] : impl_->participant_invitations)
-            if (known->meeting_id == m.id && known->operation_id == operation_id && known->to == to) return known.get();
+        for (auto* known : impl_->invitations_of(m.id))
+            if (known->operation_id == operation_id && known->to == to) return known;
     if (m.participant(to)) return conflict("AlreadyExists", "that participant is already in the meeting");
     if (meeting_headcount(*impl_, m) >= config_.limits.participants_per_meeting)
         return meeting_full(config_.limits.participants_per_meeting);
@@ -58,7 +58,7 @@ Result<ParticipantInvitation*> Platform::add_participant(Conversation& m, const 
     inv.to = to;
     inv.operation_id = operation_id;
     inv.created = now_ms();
-    impl_->participant_invitations.emplace(inv.id, std::move(owned));
+    impl_->add_invitation(std::move(owned));
     impl_->touch(inv);
 
     const View v = impl_->service_view(m);

@@ -52,6 +52,14 @@ struct Platform::Impl {
     std::unordered_map<std::string, std::string> meeting_by_operation;
     static std::string operation_key(const Conversation& m) { return m.trusted_app_id + "\n" + m.operation_id; }
     std::unordered_map<std::string, std::unique_ptr<ParticipantInvitation>> participant_invitations;
+    // Meeting id -> its invitations' ids, and application id -> its visitor chats not ended:
+    // adding an agent and starting a chat used to scan every invitation / conversation, which
+    // made set-up slow down with the number of open chats.
+    std::unordered_map<std::string, std::vector<std::string>> invitations_by_meeting;
+    std::vector<ParticipantInvitation*> invitations_of(const std::string& meeting_id) const;
+    void add_invitation(std::unique_ptr<ParticipantInvitation> inv);
+    std::unordered_map<std::string, std::size_t> live_chats_by_app;
+    void add_conversation(std::unique_ptr<Conversation> c);
     std::unordered_map<std::string, net::TimerPtr> timers;  // invitation / typing timeouts
     std::map<std::string, TranscriptInfo> transcripts;      // by meeting id
     std::map<std::string, std::vector<Message>> memory_transcripts;  // ended ones, no store

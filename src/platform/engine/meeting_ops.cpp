@@ -42,7 +42,7 @@ Result<Conversation*> Platform::start_adhoc_meeting(TrustedApp& app, const std::
                            ";gruu;opaque=app:conf:focus:id:" + m.online_meeting_id;
     m.meeting_invitation_id = impl_->new_id();
     m.impersonated_name = app.config.name;
-    impl_->conversations.emplace(m.id, std::move(owned));
+    impl_->add_conversation(std::move(owned));
     impl_->meeting_by_invitation[m.meeting_invitation_id] = m.id;
     impl_->meeting_by_uri[m.online_meeting_uri] = m.id;
     if (!operation_id.empty()) impl_->meeting_by_operation[Impl::operation_key(m)] = m.id;
@@ -205,13 +205,9 @@ Status Platform::terminate_meeting(Conversation& m) {
     if (Conversation* chat = conversation(m.bridged_chat_id)) impl_->close_chat(*chat, nullptr);
     Conversation* meeting = conversation(meeting_id);
     if (!meeting) return Ok{};
-    for (auto it = impl_->participant_invitations.begin(); it != impl_->participant_invitations.end();) {
-        ParticipantInvitation& inv = *it->second;
-        ++it;
-        if (inv.meeting_id == meeting_id && inv.state == InvitationState::connecting)
-            impl_->fail_participant_invitation(
-                inv, {410, "Gone", "ConversationEnded", "the meeting has ended"});
-    }
+    for (auto* inv : impl_->invitations_of(meeting_id))
+        if (inv->state == InvitationState::connecting)
+            impl_->fail_participant_invitation(*inv, {410, "Gone", "ConversationEnded", "the meeting has ended"});
     for (const auto& p : meeting->participants) {
         UcwaApp* agent = ucwa_app(p.ucwa_app_id);
         if (!agent) continue;
@@ -225,15 +221,13 @@ Status Platform::terminate_meeting(Conversation& m) {
     }
     const View v = impl_->service_view(*meeting);
     impl_->to_service(*meeting, "", Ev(v, "conversation", v.href(conversation_path(meeting_id)), "deleted"));
-    for (auto it = impl_->participant_invitations.begin(); it != impl_->participant_invitations.end();) {
-        if (it->second->meeting_id != meeting_id) {
-            ++it;
-            continue;
-        }
-        impl_->touch(*it->second);
-        impl_->timers.erase("pinv:" + it->first);
-        it = impl_->participant_invitations.erase(it);
+    for (auto* inv : impl_->invitations_of(meeting_id)) {
+        impl_->touch(*inv);
+        const std::string id = inv->id;  // erasing destroys inv
+        impl_->timers.erase("pinv:" + id);
+        impl_->participant_invitations.erase(id);
     }
+    impl_->invitations_by_meeting.erase(meeting_id);
     if (auto t = impl_->transcripts.find(meeting_id); t != impl_->transcripts.end()) {
         t->second.ended = now_ms();
         impl_->save_transcript_info(t->second);

@@ -87,6 +87,27 @@ const std::string& Platform::Impl::app_name(const Conversation& c) {
     return app ? app->config.name : none;
 }
 
+void Platform::Impl::add_conversation(std::unique_ptr<Conversation> c) {
+    if (c->kind == ConversationKind::visitor_chat) ++live_chats_by_app[c->trusted_app_id];
+    const std::string id = c->id;
+    conversations.emplace(id, std::move(c));
+}
+
+void Platform::Impl::add_invitation(std::unique_ptr<ParticipantInvitation> inv) {
+    invitations_by_meeting[inv->meeting_id].push_back(inv->id);
+    const std::string id = inv->id;
+    participant_invitations.emplace(id, std::move(inv));
+}
+
+std::vector<ParticipantInvitation*> Platform::Impl::invitations_of(const std::string& meeting_id) const {
+    std::vector<ParticipantInvitation*> out;
+    if (auto ids = invitations_by_meeting.find(meeting_id); ids != invitations_by_meeting.end())
+        for (const auto& id : ids->second)
+            if (auto it = participant_invitations.find(id); it != participant_invitations.end())
+                out.push_back(it->second.get());
+    return out;
+}
+
 void Platform::Impl::remove_conversation(const std::string& id) {
     auto it = conversations.find(id);
     if (it == conversations.end()) return;
@@ -101,6 +122,9 @@ void Platform::Impl::remove_conversation(const std::string& id) {
     timers.erase("inv:" + c.id);
     for (const auto& t : c.typing) timers.erase("typing:" + c.id + ":" + t.uri);
     pending_forgets.push_back(c.id);  // after its last callbacks are queued
+    if (c.kind == ConversationKind::visitor_chat)
+        if (auto n = live_chats_by_app.find(c.trusted_app_id); n != live_chats_by_app.end() && --n->second == 0)
+            live_chats_by_app.erase(n);
     conversations.erase(it);
 }
 

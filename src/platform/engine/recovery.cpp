@@ -48,11 +48,11 @@ void Platform::restore() {
             if (!conv->online_meeting_uri.empty()) impl_->meeting_by_uri[conv->online_meeting_uri] = conv->id;
             if (conv->kind == ConversationKind::meeting && !conv->operation_id.empty())
                 impl_->meeting_by_operation[Impl::operation_key(*conv)] = conv->id;
-            impl_->conversations.emplace(conv->id, std::move(conv));
+            impl_->add_conversation(std::move(conv));
         }
     for (const auto& s : st.load(persist::kParticipantInvitation))
         if (auto i = persist::decode_participant_invitation(s.data))
-            impl_->participant_invitations.emplace(i->id, std::make_unique<ParticipantInvitation>(std::move(*i)));
+            impl_->add_invitation(std::make_unique<ParticipantInvitation>(std::move(*i)));
     for (const auto& s : st.load(persist::kTranscript)) {
         boost::system::error_code ec;
         auto v = boost::json::parse(s.data, ec);

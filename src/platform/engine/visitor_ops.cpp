@@ -59,7 +59,7 @@ Result<Conversation*> Platform::start_messaging(UcwaApp& visitor, const std::str
     chat.invitation_operation_id = operation_id;
     chat.to = to;
     chat.custom_content = custom_content;
-    impl_->conversations.emplace(chat.id, std::move(owned));
+    impl_->add_conversation(std::move(owned));
     impl_->chat_by_invitation[chat.invitation_id] = chat.id;
     visitor.conversations.push_back(chat.id);
 
