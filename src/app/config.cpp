@@ -311,12 +311,14 @@ PlatformConfig parse_document(const toml::table& root) {
                                {"long_poll_max", &PlatformConfig::long_poll_max},
                                {"typing_timeout", &PlatformConfig::typing_timeout},
                                {"invitation_timeout", &PlatformConfig::invitation_timeout}}, c);
-    const auto* st = section(root, "store", {"event_retention", "transcript_retention",
+    const auto* st = section(root, "store", {"event_retention", "read_events_kept", "transcript_retention",
                                              "housekeeping_interval", "max_size_mb", "synchronous"});
     for (auto [key, field] : {std::pair{"event_retention", &PlatformConfig::event_retention},
                               std::pair{"transcript_retention", &PlatformConfig::transcript_retention},
                               std::pair{"housekeeping_interval", &PlatformConfig::housekeeping_interval}})
         c.*field = opt_int(st, key, "store", c.*field, 1, kMaxSeconds, "must be a positive integer");
+    c.read_events_kept = opt_int(st, "read_events_kept", "store", c.read_events_kept, 1, 1 << 20,
+                                 "must be a positive integer");
     c.store_max_size_mb = opt_int(st, "max_size_mb", "store", c.store_max_size_mb, 0, 1 << 30,
                                   "must be a non-negative integer (0: no limit)");
     if (auto sync = st ? opt_text(*st, "synchronous", "store") : std::nullopt) {

@@ -44,7 +44,8 @@ struct PlatformConfig {
     std::int64_t typing_timeout = 5;        // seconds an "is typing" lasts
     std::int64_t invitation_timeout = 60;   // seconds until an unanswered invitation fails
     std::size_t body_limit = 64 * 1024;     // bytes
-    std::int64_t event_retention = 3600;    // seconds a read event is kept for re-reads
+    std::int64_t event_retention = 3600;    // seconds a read event is kept for re-reads...
+    std::int64_t read_events_kept = 64;     // ...as one of the newest this many of its channel
     std::int64_t transcript_retention = 30 * 24 * 3600;  // seconds after the meeting ends
     std::int64_t housekeeping_interval = 60;             // seconds between compaction runs
     std::int64_t store_max_size_mb = 0;     // quota of the database file (0: none)

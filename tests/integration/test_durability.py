@@ -261,6 +261,44 @@ class DurabilityTest(unittest.TestCase):
         self.assertEqual(visitor.call("GET", first + "&timeout=0").status, 410)
         self.assertEqual(visitor.call("GET", visitor.events.next + "&timeout=0").status, 200)
 
+    def test_read_events_leave_memory_and_store_but_the_newest_stay(self):
+        # Only the newest 4 read events of a channel stay (event_retention alone would keep
+        # them an hour): re-reading further back answers 410, in memory at once, and after a
+        # restart too (housekeeping truncated the store).
+        self.config["store"] = {"read_events_kept": 4, "housekeeping_interval": 1}
+        self.platform = self.restart()
+        sa, visitor, agent, chat, agent_messaging = self.chat()
+        first = link(visitor.app, "events")  # ack=1
+        for i in range(30):
+            r = agent.call("POST", link(agent_messaging, "sendMessage"), f"m{i}", {"Content-Type": "text/plain"})
+            self.assertEqual(r.status, 201, r)
+        cbtest.eventually(lambda: "m29" in texts(visitor.events.seen, "Incoming") or visitor.events.poll(timeout=1),
+                          "the visitor got every message")
+        self.assertEqual(texts(visitor.events.seen, "Incoming"), [f"m{i}" for i in range(30)])
+        held = visitor.events.next
+        visitor.events.poll(timeout=0)  # asks with the ack it holds: everything before is read
+        ack = int(urllib.parse.parse_qs(urllib.parse.urlparse(held).query)["ack"][0])
+        back = held.replace(f"ack={ack}", f"ack={ack - 4}")
+
+        def read(href):
+            return visitor.call("GET", href + "&timeout=0")
+
+        self.assertEqual(read(first).status, 410)
+        self.assertEqual(read(first).json["subcode"], "EventsCompacted")
+        again = read(back)
+        self.assertEqual(again.status, 200, again)  # the newest read ones are still there
+        self.assertTrue(again.json["sender"], again.json)
+        # The Service Application's stream: delivered callbacks leave memory within a second or
+        # so; a replay from its first position is then refused.
+        replay = link(sa.app, "self").split("?")[0] + "/callbacks/replay?from=1"
+        cbtest.eventually(lambda: self.platform.call("POST", replay, headers=sa.auth).status == 410,
+                          "delivered callback events dropped")
+        time.sleep(2.5)  # housekeeping (every second) truncates the store
+        self.restart()
+        self.rebind(visitor)
+        self.assertEqual(read(first).status, 410)
+        self.assertEqual(read(back).status, 200)
+
     def test_a_corrupt_database_is_refused_at_start(self):
         self.platform.stop()
         self.platform = None

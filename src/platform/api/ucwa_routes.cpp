@@ -97,7 +97,7 @@ void PlatformApi::add_ucwa_routes(Side side) {
             if (auto a = req.query_param("ack")) {
                 std::uint64_t ack = 0;
                 auto [ptr, ec] = std::from_chars(a->data(), a->data() + a->size(), ack);
-                if (ec == std::errc{} && ack <= app.events.visible_end()) app.acked = std::max(app.acked, ack);
+                if (ec == std::errc{} && ack <= app.events.visible_end()) platform_.events_read(app, ack);
             }
             const std::string id = app.id;
             net::Responder answer = std::move(respond);

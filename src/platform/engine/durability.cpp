@@ -203,6 +203,12 @@ Platform::OpsStats Platform::ops_stats() const {
 }
 
 void Platform::on_callback_delivered(const std::string& queue, std::uint64_t last, const std::string& context) {
+    // What was delivered to every queue leaves memory once a second (first_pending is a scan).
+    if (!impl_->trim_timer)
+        impl_->trim_timer = scheduler_.after(std::chrono::seconds(1), [this] {
+            impl_->trim_timer.reset();
+            impl_->trim_service_streams();
+        });
     if (!impl_->store) return;
     boost::json::object o{{"delivered", last}, {"context", context}};
     impl_->extra.puts.push_back({persist::kCallbackQueue, queue, boost::json::serialize(o)});

@@ -106,6 +106,11 @@ struct Platform::Impl {
     bool healthy = true;
     net::TimerPtr retry_timer;
     net::TimerPtr delivered_timer;     // flushes callback progress marks nothing else carried
+    net::TimerPtr trim_timer;          // drops delivered events of the applications' streams
+    // Forgets read events before read_by_all but the newest config.read_events_kept (at least
+    // that many again are dropped at a time, so it runs once per so many events).
+    void trim_read_events(EventStream& s, std::uint64_t read_by_all);
+    void trim_service_streams();
     Histogram commit_latency;          // submit -> commit, successful attempts
     std::uint64_t chats_timed_out = 0;
 

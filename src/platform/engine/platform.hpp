@@ -60,6 +60,9 @@ public:
     void restore_dead_letters();
     // Background housekeeping: compacts read events, deletes expired transcripts.
     void housekeeping();
+    // A UCWA client asked for its events from ack: it holds everything before. Past the newest
+    // config.read_events_kept, its read events leave memory now (read_events.cpp).
+    void events_read(UcwaApp& app, std::uint64_t ack);
 
     // --- operations: figures for /metrics and the shutdown drain ---
     struct OpsStats {

@@ -170,9 +170,12 @@ void Platform::housekeeping() {
                 bound = e->position;
                 break;
             }
-        if (bound <= s.first_position()) return;
-        s.compact_before(bound);
-        if (impl_->store) impl_->extra.truncations.emplace_back(s.name(), bound);
+        if (bound > s.first_position()) s.compact_before(bound);
+        // Memory may already have dropped read events (read_events.cpp): the store follows.
+        if (impl_->store && s.first_position() > s.stored_from()) {
+            impl_->extra.truncations.emplace_back(s.name(), s.first_position());
+            s.set_stored_from(s.first_position());
+        }
     };
     for (auto& [id, app] : impl_->ucwa_apps) {
         compact(app->events, app->acked);

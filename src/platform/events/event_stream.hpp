@@ -49,6 +49,10 @@ public:
     const StoredEvent* at(std::uint64_t position) const;
     // Forget events before position (after every reader has them).
     void compact_before(std::uint64_t position);
+    // Where the store's copy of this stream starts: housekeeping truncates it to
+    // first_position() (memory drops read events at once, the store follows in batches).
+    std::uint64_t stored_from() const { return stored_from_; }
+    void set_stored_from(std::uint64_t position) { stored_from_ = position; }
 
     // Parked readers. A waiter is called once, at the next wake(), then forgotten.
     using WaiterId = std::uint64_t;
@@ -62,6 +66,7 @@ private:
     std::uint64_t first_ = 1;
     std::uint64_t visible_ = 1;
     std::uint64_t saved_ = 1;
+    std::uint64_t stored_from_ = 1;
     std::deque<StoredEvent> events_;
     std::map<WaiterId, std::function<void()>> waiters_;
     WaiterId next_waiter_ = 1;
