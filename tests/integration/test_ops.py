@@ -126,6 +126,10 @@ class MetricsAndLogsTest(OpsBase):
                            value(before, "carebridge_callbacks_delivered_total"))
         self.assertGreater(value(during, "carebridge_store_commit_duration_seconds_count"),
                            value(before, "carebridge_store_commit_duration_seconds_count"))
+        self.assertGreater(value(during, "carebridge_store_batches_total"), value(before, "carebridge_store_batches_total"))
+        self.assertGreater(value(during, "carebridge_store_transactions_total"), 0)
+        self.assertLessEqual(value(during, "carebridge_store_transactions_total"),
+                             value(during, "carebridge_store_batches_total"))
         self.assertEqual(value(during, "carebridge_http_requests_total", route="unmatched"), 0)
         self.assertEqual(self.platform.call("GET", "/no/such/thing").status, 404)
         after, _ = scrape(self.platform)

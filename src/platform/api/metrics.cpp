@@ -118,6 +118,15 @@ std::string Metrics::render(const MetricsSnapshot& s) const {
           s.accepting ? 1 : 0);
     gauge(out, "carebridge_store_batches_in_flight", "Store batches submitted and not yet committed.",
           s.store_batches_in_flight);
+    if (s.has_store_stats) {
+        gauge(out, "carebridge_store_batches_total", "Store batches committed.", s.store_batches, "counter");
+        gauge(out, "carebridge_store_transactions_total", "Store transactions (one fsync each) that committed them.",
+              s.store_transactions, "counter");
+        gauge(out, "carebridge_store_write_failures_total", "Store batches that failed to commit.", s.store_failures,
+              "counter");
+        gauge(out, "carebridge_store_checkpoints_total", "WAL checkpoints run by the checkpointer thread.",
+              s.store_checkpoints, "counter");
+    }
     if (s.store_commit) {
         family(out, "carebridge_store_commit_duration_seconds", "histogram",
                "Time from handing a batch to the store to its commit (group commit included).");

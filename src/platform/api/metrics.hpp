@@ -31,6 +31,10 @@ struct MetricsSnapshot {
     bool accepting = true;
     std::size_t store_batches_in_flight = 0;
     const Histogram* store_commit = nullptr;  // null: no store
+    // The store's own counters (has_store_stats false without a store): batches per transaction
+    // shows what group commit buys; checkpoints that the WAL is being copied back.
+    bool has_store_stats = false;
+    std::uint64_t store_batches = 0, store_transactions = 0, store_failures = 0, store_checkpoints = 0;
     std::uint64_t chats_timed_out = 0;
     std::int64_t resident_bytes = -1, open_fds = -1;  // -1: unknown
     double start_time_seconds = 0;

@@ -95,6 +95,13 @@ MetricsSnapshot PlatformApi::snapshot() const {
     s.chats_timed_out = stats.chats_timed_out;
     s.store_batches_in_flight = stats.batches_in_flight;
     s.store_commit = stats.commit_latency;
+    if (stats.store) {
+        s.has_store_stats = true;
+        s.store_batches = stats.store->batches;
+        s.store_transactions = stats.store->transactions;
+        s.store_failures = stats.store->failures;
+        s.store_checkpoints = stats.store->checkpoints;
+    }
     s.parked_polls = parked_polls();
     const auto& cb = platform_.callbacks();
     s.callback_queue_depth = cb.pending();

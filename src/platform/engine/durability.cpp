@@ -198,7 +198,10 @@ Platform::OpsStats Platform::ops_stats() const {
     for (const auto& [id, a] : impl_->ucwa_apps) ++(a->kind == UcwaKind::visitor ? s.visitor_apps : s.agent_apps);
     s.batches_in_flight = impl_->in_flight.size();
     s.chats_timed_out = impl_->chats_timed_out;
-    if (impl_->store) s.commit_latency = &impl_->commit_latency;
+    if (impl_->store) {
+        s.commit_latency = &impl_->commit_latency;
+        s.store = impl_->store->stats();
+    }
     return s;
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -16,10 +17,7 @@
 #include "platform/events/callback_dispatcher.hpp"
 #include "platform/model/entities.hpp"
 #include "platform/views/resources.hpp"
-
-namespace carebridge::store {
-class Store;
-}
+#include "store/store.hpp"
 
 namespace carebridge::platform {
 
@@ -70,6 +68,7 @@ public:
         std::size_t batches_in_flight = 0;  // handed to the store, not yet published
         std::uint64_t chats_timed_out = 0;
         const Histogram* commit_latency = nullptr;  // null without a store
+        std::optional<store::Store::Stats> store;    // empty without a store
     };
     OpsStats ops_stats() const;
     // A visitor's event channel request started (parked = +1) or was answered (-1): a channel

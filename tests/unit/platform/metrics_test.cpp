@@ -19,6 +19,9 @@ TEST(Metrics, RendersCountersHistogramsAndGaugesInTextFormat) {
     Histogram commits;
     commits.observe(0.004);
     s.store_commit = &commits;
+    s.has_store_stats = true;
+    s.store_batches = 40;
+    s.store_transactions = 7;
     s.resident_bytes = 1234;
     const std::string text = m.render(s);
     EXPECT_NE(text.find("# TYPE carebridge_http_requests_total counter\n"), std::string::npos);
@@ -34,6 +37,10 @@ TEST(Metrics, RendersCountersHistogramsAndGaugesInTextFormat) {
     EXPECT_NE(text.find("carebridge_parked_long_polls 2\n"), std::string::npos);
     EXPECT_NE(text.find("carebridge_store_commit_duration_seconds_bucket{le=\"0.005\"} 1\n"), std::string::npos);
     EXPECT_NE(text.find("process_resident_memory_bytes 1234\n"), std::string::npos);
+    EXPECT_NE(text.find("# TYPE carebridge_store_batches_total counter\ncarebridge_store_batches_total 40\n"),
+              std::string::npos);
+    EXPECT_NE(text.find("carebridge_store_transactions_total 7\n"), std::string::npos);
+    EXPECT_NE(text.find("carebridge_store_checkpoints_total 0\n"), std::string::npos);
     EXPECT_EQ(text.find("process_open_fds"), std::string::npos);  // unknown (-1): left out
 }
 
