@@ -1,7 +1,8 @@
 #pragma once
 // The embedded default Store: one SQLite database file in WAL mode, schema created and
-// migrated by versioned migrations at open, and a dedicated writer thread that group-commits
-// every pending batch in one transaction.
+// migrated by versioned migrations at open, a dedicated writer thread that group-commits
+// every pending batch in one transaction, and a checkpointer thread that copies the WAL back
+// into the database beside it (sqlite_checkpointer.hpp).
 #include <cstdint>
 #include <filesystem>
 #include <memory>
