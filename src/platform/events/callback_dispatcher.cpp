@@ -250,8 +250,12 @@ bool CallbackDispatcher::replay_dead_letter(TrustedApp& app, std::uint64_t id) {
     const DeadLetter d = *it;
     dead_letters_.erase(it);
     if (dead_letter_removed_) dead_letter_removed_(d.id);
-    // On its own queue: the conversation's queue may have ended (and its order moved on).
-    const std::string key = "replay:" + std::to_string(next_replay_++);
+    // Not on the conversation's queue (it may have ended, and its order moved on), but on one
+    // replay queue per conversation: replays of a conversation's dead letters arrive in the
+    // order they are asked for (one queue each raced, and a later letter could land first).
+    const std::string key = d.queue.empty() ? "replay:" + std::to_string(next_replay_++)
+                            : d.queue.rfind("replay:", 0) == 0 ? d.queue
+                                                                : "replay:" + d.queue;
     for (std::uint64_t p = std::max(d.first, app.events.first_position()); p <= d.last; ++p) enqueue(app, key, d.url, p);
     forget(key);
     return true;

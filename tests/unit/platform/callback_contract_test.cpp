@@ -85,6 +85,33 @@ TEST_F(CallbackContractTest, ExpiredDeliveriesGoToTheDeadLetterListAndReplayDeli
     EXPECT_EQ(cb.queue_count(), 1u) << "the replay queue is dropped once drained (c1's own stays)";
 }
 
+// Two dead letters of one conversation, replayed one after the other, arrive in that order
+// (each on a queue of its own, they raced: integration.test_callback_outage once saw the later
+// letter first).
+TEST_F(CallbackContractTest, ReplaysOfOneConversationsDeadLettersKeepTheirOrder) {
+    auto& cb = dispatcher();
+    for (int letter = 0; letter < 2; ++letter) {
+        emit("c1");
+        sched.run_posted();
+        for (int i = 0; i < 200 && cb.dead_letters().size() == static_cast<std::size_t>(letter); ++i) {
+            answer_all(kUrl, 500);
+            sched.advance(milliseconds(1000));
+        }
+    }
+    ASSERT_EQ(cb.dead_letters().size(), 2u);
+    const DeadLetter first = cb.dead_letters()[0], second = cb.dead_letters()[1];
+    const auto before = http.count();
+    ASSERT_TRUE(cb.replay_dead_letter(app, first.id));
+    ASSERT_TRUE(cb.replay_dead_letter(app, second.id));
+    sched.run_posted();
+    // One queue: one POST at a time, here both letters in order in one (two queues sent "1-1"
+    // and "2-2" at once, in either order).
+    ASSERT_EQ(http.count(), before + 1) << "the second replay did not wait for the first";
+    EXPECT_EQ(http.last().header("X-Carebridge-Event-Positions"), "1-2");
+    http.respond(before, 200);
+    EXPECT_EQ(cb.pending(), 0u);
+}
+
 TEST_F(CallbackContractTest, ReplayFromAPositionResendsEveryRetainedEventInOrder) {
     auto& cb = dispatcher();
     emit("c1");
