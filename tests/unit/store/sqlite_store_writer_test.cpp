@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "store/sqlite/sqlite_store.hpp"
@@ -27,9 +28,18 @@ Batch append_batch(const std::string& stream, std::uint64_t position, std::strin
 // control grouping without sleeping.
 class WriterGate {
 public:
+    // Returns once the writer thread is inside the gate's done: a batch submitted after that
+    // cannot share the gate's transaction (without this wait a slow writer thread could take
+    // the gate with hundreds of batches already queued behind it).
     explicit WriterGate(Store& store) {
         auto opened = released_.get_future().share();
-        store.commit(append_batch("gate", 1), [opened](const std::string&) { opened.wait(); });
+        auto entered = std::make_shared<std::promise<void>>();  // outlives this constructor
+        auto inside = entered->get_future();
+        store.commit(append_batch("gate", 1), [opened, entered](const std::string&) {
+            entered->set_value();
+            opened.wait();
+        });
+        inside.wait();
     }
     void release() { released_.set_value(); }
 
