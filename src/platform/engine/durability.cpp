@@ -50,24 +50,18 @@ store::Batch Platform::Impl::collect() {
     // Every event touches its receiver's application and conversation, but most change only
     // their counter: those are not written again (a put of each per message was a fifth of
     // the bytes written and dirtied pages all over the snapshots table).
-    for (const auto& id : std::exchange(dirty_apps, {})) {
-        if (UcwaApp* a = self.ucwa_app(id)) {
-            if (std::string data = persist::encode(*a); snapshot_changed(persist::kUcwaApp, id, data, false))
-                b.puts.push_back({persist::kUcwaApp, id, std::move(data)});
+    auto put_if_changed = [&](const char* kind, const std::string& id, const auto* entity) {
+        if (entity) {
+            if (std::string data = persist::encode(*entity); snapshot_changed(kind, id, data, false))
+                b.puts.push_back({kind, id, std::move(data)});
         } else {
-            saved_snapshots.erase(std::string(persist::kUcwaApp) + "/" + id);
-            b.erases.emplace_back(persist::kUcwaApp, id);
+            saved_snapshots.erase(std::string(kind) + "/" + id);
+            b.erases.emplace_back(kind, id);
         }
-    }
-    for (const auto& id : std::exchange(dirty_conversations, {})) {
-        if (Conversation* c = self.conversation(id)) {
-            if (std::string data = persist::encode(*c); snapshot_changed(persist::kConversation, id, data, false))
-                b.puts.push_back({persist::kConversation, id, std::move(data)});
-        } else {
-            saved_snapshots.erase(std::string(persist::kConversation) + "/" + id);
-            b.erases.emplace_back(persist::kConversation, id);
-        }
-    }
+    };
+    for (const auto& id : std::exchange(dirty_apps, {})) put_if_changed(persist::kUcwaApp, id, self.ucwa_app(id));
+    for (const auto& id : std::exchange(dirty_conversations, {}))
+        put_if_changed(persist::kConversation, id, self.conversation(id));
     for (const auto& id : std::exchange(dirty_invitations, {})) {
         if (auto* i = self.participant_invitation(id)) b.puts.push_back({persist::kParticipantInvitation, id, persist::encode(*i)});
         else b.erases.emplace_back(persist::kParticipantInvitation, id);
