@@ -292,7 +292,7 @@ class DurabilityTest(unittest.TestCase):
         # so; a replay from its first position is then refused.
         replay = link(sa.app, "self").split("?")[0] + "/callbacks/replay?from=1"
         cbtest.eventually(lambda: self.platform.call("POST", replay, headers=sa.auth).status == 410,
-                          "delivered callback events dropped")
+                          "delivered callback events dropped", timeout=45)
         time.sleep(2.5)  # housekeeping (every second) truncates the store
         self.restart()
         self.rebind(visitor)

@@ -184,6 +184,9 @@ void Platform::housekeeping() {
             if (std::string data = persist::encode(*app); impl_->snapshot_changed(persist::kUcwaApp, id, data, true))
                 impl_->extra.puts.push_back({persist::kUcwaApp, id, std::move(data)});
     }
+    // Delivered callbacks' events also leave memory here: the trim after deliveries
+    // (on_callback_delivered) runs only while callbacks flow.
+    impl_->trim_service_streams();
     for (auto& [id, app] : impl_->trusted_apps) compact(app->events, callbacks_.first_pending(*app));
 
     const Millis expired_before = now - config_.transcript_retention * 1000;
