@@ -12,6 +12,7 @@
 #include <iostream>
 #include <optional>
 
+#include "net/response_head.hpp"
 #include "net/server_connection.hpp"
 
 namespace carebridge::net::detail {
@@ -20,7 +21,6 @@ namespace http = beast::http;
 using asio::as_tuple;
 using asio::use_awaitable;
 using HttpRequest = http::request<http::string_body>;
-using HttpResponse = http::response<http::string_body>;
 
 namespace {
 
@@ -109,37 +109,9 @@ Request to_request(HttpRequest& msg, std::string remote) {
     return r;
 }
 
-bool header_safe(std::string_view s) {
-    return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
-HttpResponse to_http(Response res, unsigned version, bool keep_alive, bool head_request) {
-    if (res.status < 200 || res.status > 599) {
-        std::cerr << "carebridge net: handler returned invalid status " << res.status << '\n';
-        res = error_response(500, "ServiceFailure", "internal error");
-    }
-    HttpResponse out;
-    out.version(version);
-    out.result(static_cast<unsigned>(res.status));
-    for (auto& [name, value] : res.headers) {
-        // Framing headers are ours to compute; unsafe values would allow response splitting.
-        if (name.empty() || !header_safe(name) || !header_safe(value) ||
-            iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding"))
-            continue;
-        if (iequals(name, "Connection")) {
-            if (iequals(value, "close")) keep_alive = false;
-            continue;
-        }
-        out.insert(name, value);
-    }
-    if (out.find(http::field::server) == out.end()) out.set(http::field::server, "carebridge");
-    bool bodiless = res.status == 204 || res.status == 304;
-    if (!bodiless) {
-        out.content_length(res.body.size());
-        if (!head_request) out.body() = std::move(res.body);
-    }
-    out.keep_alive(keep_alive);
-    return out;
+// Head and body in one gather write.
+std::array<asio::const_buffer, 2> wire_buffers(const ResponseHead& r) {
+    return {asio::buffer(r.head), asio::buffer(r.body)};
 }
 
 // Half-close and drain what the peer is still sending, so our last response is not
@@ -160,9 +132,9 @@ asio::awaitable<void> linger_close(beast::tcp_stream& stream, std::chrono::milli
 // `stream` is the tcp_stream itself or a TLS stream over `raw`.
 template <class Stream>
 asio::awaitable<void> send_and_close(ServerState& state, Stream& stream, beast::tcp_stream& raw, Response res) {
-    auto out = to_http(std::move(res), 11, false, false);
+    auto out = write_response_head(std::move(res), 11, false, false);
     raw.expires_after(state.options.header_timeout);
-    auto [ec, n] = co_await http::async_write(stream, out, as_tuple(use_awaitable));
+    auto [ec, n] = co_await asio::async_write(stream, wire_buffers(out), as_tuple(use_awaitable));
     // Draining raw bytes is right for TLS too: nothing more is read through the TLS layer.
     if (!ec && !state.stopped) co_await linger_close(raw, state.options.header_timeout);
 }
@@ -276,11 +248,11 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, Stream&
         const bool head_request = msg.method() == http::verb::head;
         auto response = co_await respond(*state, handle, to_request(msg, remote));
         if (!response || state->stopped) co_return;
-        auto out = to_http(std::move(*response), version, keep_alive, head_request);
+        auto out = write_response_head(std::move(*response), version, keep_alive, head_request);
         raw.expires_after(options.idle_timeout);
-        auto [wec, wn] = co_await http::async_write(stream, out, as_tuple(use_awaitable));
+        auto [wec, wn] = co_await asio::async_write(stream, wire_buffers(out), as_tuple(use_awaitable));
         if (wec) co_return;
-        if (!out.keep_alive()) {
+        if (!out.keep_alive) {
             raw.socket().shutdown(tcp::socket::shutdown_send, ignored);
             co_return;
         }

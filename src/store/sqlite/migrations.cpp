@@ -31,6 +31,11 @@ constexpr std::array kSteps = {
     " DROP TABLE records;"
     " ALTER TABLE records_v3 RENAME TO records;"
     " CREATE UNIQUE INDEX records_by_stream ON records(stream, position);",
+    // v4: no index on records; the store keeps where each stream's records are in memory
+    // (record_index.hpp), built by one scan at open. The index's entries, one per record in
+    // a different leaf for nearly each record of a transaction, were half the bytes written
+    // per durable message (bench/RESULTS.md, "Before and after (session 5)").
+    "DROP INDEX records_by_stream;",
 };
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {

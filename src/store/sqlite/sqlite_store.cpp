@@ -1,9 +1,9 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <algorithm>
-#include <limits>
 
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/record_index.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
 #include "store/sqlite/sqlite_open.hpp"
 #include "store/sqlite/sqlite_writer.hpp"
@@ -13,18 +13,14 @@ namespace {
 
 using sqlite::Statement;
 
-constexpr std::uint64_t kMaxPosition = std::numeric_limits<std::int64_t>::max();
-
 class SqliteStore final : public Store {
 public:
-    SqliteStore(std::unique_ptr<sqlite::Writer> writer, sqlite::Connection reader,
-                std::string label)
-        : writer_(std::move(writer)), reader_(std::move(reader)), label_(std::move(label)) {
+    SqliteStore(std::shared_ptr<sqlite::RecordIndex> index, std::unique_ptr<sqlite::Writer> writer,
+                sqlite::Connection reader, std::string label)
+        : index_(std::move(index)), writer_(std::move(writer)), reader_(std::move(reader)),
+          label_(std::move(label)) {
         prepare(load_, "SELECT key, data FROM snapshots WHERE kind = ?1 ORDER BY key");
-        prepare(read_,
-                "SELECT position, data FROM records WHERE stream = ?1 AND position >= ?2"
-                " ORDER BY position LIMIT ?3");
-        prepare(streams_, "SELECT stream, MAX(position) FROM records GROUP BY stream");
+        prepare(read_, "SELECT data FROM records WHERE id = ?1");
     }
 
     std::vector<Snapshot> load(const std::string& kind) override {
@@ -38,28 +34,16 @@ public:
     std::vector<Record> read(const std::string& stream, std::uint64_t from,
                              std::size_t max) override {
         std::vector<Record> out;
-        if (max == 0 || from > kMaxPosition) return out;  // nothing can be stored up there
-        const auto limit = static_cast<std::int64_t>(std::min<std::uint64_t>(max, kMaxPosition));
-        check(read_.bind(1, stream)
-                  .bind(2, static_cast<std::int64_t>(from))
-                  .bind(3, limit)
-                  .query([&](sqlite3_stmt* s) {
-                      out.push_back(Record{stream,
-                                           static_cast<std::uint64_t>(sqlite3_column_int64(s, 0)),
-                                           sqlite::column_blob(s, 1)});
-                  }),
-              "read stream '" + stream + "'");
+        for (const auto& e : index_->range(stream, from, max)) {
+            // No row: a record of a transaction not committed yet (record_index.hpp).
+            check(read_.bind(1, e.rowid).query([&](sqlite3_stmt* s) {
+                out.push_back(Record{stream, e.position, sqlite::column_blob(s, 0)});
+            }), "read stream '" + stream + "'");
+        }
         return out;
     }
 
-    std::map<std::string, std::uint64_t> streams() override {
-        std::map<std::string, std::uint64_t> out;
-        check(streams_.query([&](sqlite3_stmt* s) {
-            out.emplace(sqlite::column_text(s, 0),
-                        static_cast<std::uint64_t>(sqlite3_column_int64(s, 1)));
-        }), "list streams");
-        return out;
-    }
+    std::map<std::string, std::uint64_t> streams() override { return index_->last_positions(); }
 
     void commit(Batch batch, std::function<void(const std::string& error)> done) override {
         writer_->submit(std::move(batch), std::move(done));
@@ -83,11 +67,12 @@ private:
         }
     }
 
-    // Declared first so it is destroyed last: after the reader is closed, the writer's
-    // connection is the last one, and closing it checkpoints the WAL into the main file.
+    std::shared_ptr<sqlite::RecordIndex> index_;
+    // Declared before the reader so it is destroyed after it: after the reader is closed, the
+    // writer's connection is the last one, and closing it checkpoints the WAL into the main file.
     std::unique_ptr<sqlite::Writer> writer_;
     sqlite::Connection reader_;
-    Statement load_, read_, streams_;  // after reader_: finalized before it closes
+    Statement load_, read_;  // after reader_: finalized before it closes
     std::string label_;
 };
 
@@ -96,11 +81,14 @@ private:
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path,
                                          SqliteOptions options) {
     auto db = sqlite::open_writer(path, options);
-    auto writer = std::make_unique<sqlite::Writer>(
-        std::move(db), sqlite::open_checkpointer(path, options), options.max_batches_per_transaction,
-        options.checkpoint_pages, path.string());
     auto reader = sqlite::open_reader(path);
-    return std::make_unique<SqliteStore>(std::move(writer), std::move(reader), path.string());
+    auto index = std::make_shared<sqlite::RecordIndex>();
+    if (std::string error = index->load(reader.get()); !error.empty())
+        throw StoreError("sqlite store " + path.string() + ": cannot read the records: " + error);
+    auto writer = std::make_unique<sqlite::Writer>(
+        std::move(db), sqlite::open_checkpointer(path, options), index,
+        options.max_batches_per_transaction, options.checkpoint_pages, path.string());
+    return std::make_unique<SqliteStore>(std::move(index), std::move(writer), std::move(reader), path.string());
 }
 
 int sqlite_schema_version() {

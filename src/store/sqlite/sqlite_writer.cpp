@@ -17,9 +17,10 @@ std::string quoted(const std::string& s) {
 
 }  // namespace
 
-Writer::Writer(Connection db, Connection checkpoint_db, std::size_t max_batches_per_transaction,
-               std::size_t checkpoint_pages, std::string label)
+Writer::Writer(Connection db, Connection checkpoint_db, std::shared_ptr<RecordIndex> index,
+               std::size_t max_batches_per_transaction, std::size_t checkpoint_pages, std::string label)
     : db_(std::move(db)),
+      index_(std::move(index)),
       label_(std::move(label)),
       max_group_(max_batches_per_transaction > 0 ? max_batches_per_transaction : 1),
       checkpoint_pages_(checkpoint_pages > 0 ? checkpoint_pages : 1),
@@ -35,8 +36,7 @@ Writer::Writer(Connection db, Connection checkpoint_db, std::size_t max_batches_
          "INSERT INTO snapshots(kind, key, data) VALUES(?1, ?2, ?3)"
          " ON CONFLICT(kind, key) DO UPDATE SET data = excluded.data"},
         {&erase_, "DELETE FROM snapshots WHERE kind = ?1 AND key = ?2"},
-        {&truncate_, "DELETE FROM records WHERE stream = ?1 AND position < ?2"},
-        {&drop_, "DELETE FROM records WHERE stream = ?1"},
+        {&delete_record_, "DELETE FROM records WHERE id = ?1"},
     };
     for (const auto& [stmt, sql] : statements) {
         if (const int rc = stmt->prepare(db_.get(), sql); rc != SQLITE_OK) {
@@ -161,6 +161,7 @@ std::string Writer::transact(Pending* first, Pending* last, Pending** culprit) {
         rollback();
         return error;
     }
+    index_->commit();
     transactions_.fetch_add(1);
     return "";
 }
@@ -170,19 +171,20 @@ std::string Writer::apply(const Batch& batch) {
     auto failure = [&](const std::string& what, int rc) { return what + ": " + describe(db, rc); };
     // Removals first, then writes: a batch can reset a stream or snapshot and write its new
     // content atomically, and never deletes what it writes itself.
+    // Records are found through the in-memory index (record_index.hpp) and deleted by rowid.
+    auto delete_records = [&](const std::vector<RecordIndex::Entry>& entries) {
+        for (const auto& e : entries)
+            if (const int rc = delete_record_.bind(1, e.rowid).run(); rc != SQLITE_DONE) return rc;
+        return SQLITE_DONE;
+    };
     for (const auto& stream : batch.dropped_streams) {
-        if (const int rc = drop_.bind(1, stream).run(); rc != SQLITE_DONE) {
+        if (const int rc = delete_records(index_->remove_all(stream)); rc != SQLITE_DONE) {
             return failure("drop stream " + quoted(stream), rc);
         }
     }
     for (const auto& [stream, position] : batch.truncations) {
-        // Positions above the int64 range cannot be stored, so "below it" means everything.
-        const int rc = position > kMaxPosition
-                           ? drop_.bind(1, stream).run()
-                           : truncate_.bind(1, stream)
-                                 .bind(2, static_cast<std::int64_t>(position))
-                                 .run();
-        if (rc != SQLITE_DONE) return failure("truncate stream " + quoted(stream), rc);
+        if (const int rc = delete_records(index_->remove_below(stream, position)); rc != SQLITE_DONE)
+            return failure("truncate stream " + quoted(stream), rc);
     }
     for (const auto& [kind, key] : batch.erases) {
         if (const int rc = erase_.bind(1, kind).bind(2, key).run(); rc != SQLITE_DONE) {
@@ -193,11 +195,14 @@ std::string Writer::apply(const Batch& batch) {
         const std::string what =
             "append to stream " + quoted(r.stream) + " at position " + std::to_string(r.position);
         if (r.position > kMaxPosition) return what + ": position out of range (max 2^63-1)";
+        if (index_->contains(r.stream, r.position))
+            return what + ": UNIQUE constraint failed: records.stream, records.position (already stored)";
         const int rc = append_.bind(1, r.stream)
                            .bind(2, static_cast<std::int64_t>(r.position))
                            .bind_blob(3, r.data)
                            .run();
         if (rc != SQLITE_DONE) return failure(what, rc);
+        index_->add(r.stream, r.position, sqlite3_last_insert_rowid(db));
     }
     for (const auto& s : batch.puts) {
         if (const int rc = put_.bind(1, s.kind).bind(2, s.key).bind_blob(3, s.data).run();
@@ -226,6 +231,7 @@ void Writer::rollback() {
     // Some errors (SQLITE_FULL in some places, SQLITE_IOERR) end the transaction by
     // themselves; a ROLLBACK then would only add a second, misleading error.
     if (sqlite3_get_autocommit(db_.get()) == 0) rollback_.run();
+    index_->rollback();
 }
 
 void Writer::succeeded(Pending& p) {

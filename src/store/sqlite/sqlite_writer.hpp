@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "store/sqlite/sqlite_checkpointer.hpp"
+#include "store/sqlite/record_index.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
 #include "store/store.hpp"
 
@@ -25,8 +27,10 @@ public:
     // and starts the thread. label names the database in error messages and logs.
     // checkpoint_db is a second connection for the checkpointer thread (see SqliteOptions
     // for checkpoint_pages).
-    Writer(Connection db, Connection checkpoint_db, std::size_t max_batches_per_transaction,
-           std::size_t checkpoint_pages, std::string label);
+    // index is the database's loaded RecordIndex: the writer keeps it in step with its
+    // transactions.
+    Writer(Connection db, Connection checkpoint_db, std::shared_ptr<RecordIndex> index,
+           std::size_t max_batches_per_transaction, std::size_t checkpoint_pages, std::string label);
     // Finishes every submitted batch, then stops the thread.
     ~Writer();
     Writer(const Writer&) = delete;
@@ -63,7 +67,8 @@ private:
     // --- writer thread only ---
     Connection db_;
     Statement begin_, commit_, rollback_;
-    Statement append_, put_, erase_, truncate_, drop_;
+    Statement append_, put_, erase_, delete_record_;
+    std::shared_ptr<RecordIndex> index_;
     std::string label_;
     std::string last_logged_;    // the last error written to stderr
     std::uint64_t repeats_ = 0;  // failures with that same error since, not logged again

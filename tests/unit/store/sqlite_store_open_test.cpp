@@ -111,7 +111,8 @@ TEST(SqliteStoreOpen, MigratesVersion1) {
         b.puts = {{"k", "a", "snap"}};  // the v2 table exists and works
         ASSERT_EQ(commit_wait(*store, b), "");
         ASSERT_EQ(store->load("k").size(), 1u);
-        // v3 kept positions unique per stream, and appends go on after the migrated records.
+        // Positions stay unique per stream (v4: checked by the in-memory index, which v3's
+        // migrated records fill at open), and appends go on after the migrated records.
         Batch again;
         again.appends = {{"s", 2, "dup"}};
         EXPECT_NE(commit_wait(*store, again), "");
@@ -131,10 +132,11 @@ TEST(SqliteStoreOpen, NewFileGetsLatestSchema) {
     TempDir dir;
     const auto path = dir / "store.db";
     open_sqlite_store(path).reset();
-    EXPECT_EQ(sqlite_schema_version(), 3);
+    EXPECT_EQ(sqlite_schema_version(), 4);
     RawDb raw(path);
-    EXPECT_EQ(raw.scalar("PRAGMA user_version"), "3");
-    EXPECT_EQ(raw.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'records_by_stream'"), "1");
+    EXPECT_EQ(raw.scalar("PRAGMA user_version"), "4");
+    // v4: the records table has no index (the store keeps one in memory).
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'"), "0");
     EXPECT_EQ(raw.scalar("PRAGMA journal_mode"), "wal");
 }
 

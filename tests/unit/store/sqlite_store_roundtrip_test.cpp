@@ -1,6 +1,7 @@
 // Round trip through the SQLite store: every kind of write, the reads, and a reopen.
 #include <gtest/gtest.h>
 
+#include <future>
 #include <limits>
 
 #include "store/sqlite/sqlite_store.hpp"
@@ -164,6 +165,49 @@ TEST(SqliteStoreRoundTrip, DestructorFinishesPendingCommits) {
     }  // no drain(): the destructor does it
     EXPECT_EQ(open_sqlite_store(path)->read("s", 0, 100).size(), 50u);
     EXPECT_FALSE(std::filesystem::exists(path.string() + "-wal"));  // checkpointed at close
+}
+
+}  // namespace
+}  // namespace carebridge::store
+
+namespace carebridge::store {
+namespace {
+
+// A batch that fails takes its removals and appends out of the in-memory record index too
+// (sqlite/record_index.hpp): reads, streams() and a reopen agree with what is on disk.
+TEST(SqliteStoreRoundTrip, AFailedBatchLeavesNoTraceInTheIndex) {
+    TempDir dir;
+    const auto path = dir / "store.db";
+    auto check = [](Store& store) {
+        EXPECT_EQ(positions(store.read("s", 0, 100)), (std::vector<std::uint64_t>{2, 3, 4}));
+        EXPECT_TRUE(store.read("t", 0, 100).empty());
+        const std::map<std::string, std::uint64_t> heads{{"s", 4}};
+        EXPECT_EQ(store.streams(), heads);
+    };
+    {
+        auto store = open_sqlite_store(path);
+        Batch seed;
+        seed.appends = {record("s", 1, "1"), record("s", 2, "2"), record("s", 3, "3")};
+        ASSERT_EQ(commit_wait(*store, seed), "");
+        // Submitted together, so they usually share a transaction that then rolls back.
+        Batch good, bad;
+        good.truncations = {{"s", 2}};
+        good.appends = {record("s", 4, "4")};
+        bad.dropped_streams = {"s"};
+        bad.appends = {record("t", 1, "x"), record("t", 1, "again")};
+        std::promise<std::string> first, second;
+        store->commit(good, [&](const std::string& e) { first.set_value(e); });
+        store->commit(bad, [&](const std::string& e) { second.set_value(e); });
+        EXPECT_EQ(first.get_future().get(), "");
+        EXPECT_NE(second.get_future().get().find("UNIQUE constraint failed"), std::string::npos);
+        check(*store);
+        // The stream goes on where it was: a duplicate of a kept record is still refused.
+        Batch dup;
+        dup.appends = {record("s", 3, "again")};
+        EXPECT_NE(commit_wait(*store, dup), "");
+    }
+    auto reopened = open_sqlite_store(path);
+    check(*reopened);
 }
 
 }  // namespace
