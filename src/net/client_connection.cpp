@@ -92,9 +92,7 @@ std::optional<Target> parse_target(std::string_view url, std::string& error) {
     return t;
 }
 
-bool header_safe(std::string_view s) {
-    return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
+
 
 bool Connection::looks_alive() {
     auto& socket = tcp().socket();

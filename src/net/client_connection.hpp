@@ -35,9 +35,6 @@ struct Target {
 // Parses an absolute http(s) URL; on failure returns nullopt and sets error.
 std::optional<Target> parse_target(std::string_view url, std::string& error);
 
-// Rejects CR, LF and NUL, which would let a value split the message.
-bool header_safe(std::string_view s);
-
 struct Connection {
     std::optional<beast::tcp_stream> plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> tls;

@@ -14,6 +14,8 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // Case-insensitive ASCII comparison, for header names.
 bool iequals(std::string_view a, std::string_view b);
+// No CR, LF or NUL: usable as a header name or value (they would let it split the message).
+bool header_safe(std::string_view s);
 
 struct Request {
     std::string method;        // "GET", "POST", ...

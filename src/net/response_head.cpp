@@ -7,10 +7,6 @@ namespace carebridge::net::detail {
 
 namespace {
 
-bool header_safe(std::string_view s) {
-    return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
 void append_header(std::string& out, std::string_view name, std::string_view value) {
     out.append(name).append(": ").append(value).append("\r\n");
 }

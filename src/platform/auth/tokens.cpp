@@ -69,8 +69,8 @@ std::string TokenService::issue_callback_token(const std::string& app_id, std::i
     return jwt_sign(keys_.current(), c);
 }
 
-Result<json::object> TokenService::verify(std::string_view token, const std::string& audience,
-                                          const char* typ, std::int64_t now) const {
+Result<std::shared_ptr<const TokenService::Verified>> TokenService::verify(
+    std::string_view token, const std::string& audience, const char* typ, std::int64_t now) const {
     {
         std::lock_guard lock(verified_mutex_);
         // A rotation may have dropped the key a remembered token was verified with.
@@ -78,15 +78,14 @@ Result<json::object> TokenService::verify(std::string_view token, const std::str
             verified_.clear();
             verified_generation_ = g;
         }
-        if (auto it = verified_.find(std::string(token)); it != verified_.end() && it->second.audience == audience) {
+        if (auto it = verified_.find(std::string(token)); it != verified_.end() && it->second->audience == audience) {
             // Same checks as jwt_verify below on a token whose signature already verified.
-            if (now > it->second.expires) {
+            if (now > it->second->expires) {
                 verified_.erase(it);
                 return unauthorized("TokenExpired", "the token has expired");
             }
-            if (claim_string(it->second.claims, "typ") != typ)
-                return unauthorized("InvalidToken", "the token is not valid here");
-            return json::object(it->second.claims);
+            if (it->second->typ != typ) return unauthorized("InvalidToken", "the token is not valid here");
+            return it->second;
         }
     }
     // No leeway: the platform issues and verifies on the same clock.
@@ -97,39 +96,48 @@ Result<json::object> TokenService::verify(std::string_view token, const std::str
                                                 to_string(v.error) + ")");
     if (claim_string(v.claims, "typ") != typ)
         return unauthorized("InvalidToken", "the token is not valid here");
-    if (const auto* exp = v.claims.if_contains("exp"); exp && exp->is_int64()) {
-        std::lock_guard lock(verified_mutex_);
-        if (keys_.generation() != verified_generation_) return std::move(v.claims);  // rotated meanwhile
-        if (verified_.size() >= kVerifiedLimit) verified_.clear();
-        verified_.insert_or_assign(std::string(token), Verified{v.claims, audience, exp->as_int64()});
+    auto verified = std::make_shared<Verified>();
+    verified->audience = audience;
+    verified->typ = typ;
+    verified->subject = claim_string(v.claims, "sub");
+    const auto* exp = v.claims.if_contains("exp");
+    if (exp && exp->is_int64()) verified->expires = exp->as_int64();
+    if (audience == issuer_ + kAnonAudience) {
+        AnonGrant& g = verified->grant;
+        g.app_id = verified->subject;
+        g.endpoint = claim_string(v.claims, "aeu");
+        g.session_id = claim_string(v.claims, "asi");
+        g.origins = split_origins(claim_string(v.claims, "ao"));
+        g.token_id = claim_string(v.claims, "jti");
+        g.expires = verified->expires;
     }
-    return std::move(v.claims);
+    if (exp && exp->is_int64()) {
+        std::lock_guard lock(verified_mutex_);
+        if (keys_.generation() == verified_generation_) {  // else rotated meanwhile: not kept
+            if (verified_.size() >= kVerifiedLimit) verified_.clear();
+            verified_.insert_or_assign(std::string(token), verified);
+        }
+    }
+    return std::shared_ptr<const Verified>(std::move(verified));
 }
 
 Result<std::string> TokenService::verify_app_token(std::string_view token, std::int64_t now) const {
-    auto c = verify(token, issuer_ + kAppAudience, "app", now);
-    if (!c) return c.error();
-    return claim_string(*c, "sub");
+    auto v = verify(token, issuer_ + kAppAudience, "app", now);
+    if (!v) return v.error();
+    return (*v)->subject;
 }
 
 Result<std::string> TokenService::verify_user_token(std::string_view token,
                                                     std::int64_t now) const {
-    auto c = verify(token, issuer_ + kUserAudience, "user", now);
-    if (!c) return c.error();
-    return claim_string(*c, "sub");
+    auto v = verify(token, issuer_ + kUserAudience, "user", now);
+    if (!v) return v.error();
+    return (*v)->subject;
 }
 
 Result<AnonGrant> TokenService::verify_anon_token(std::string_view token, std::int64_t now) const {
-    auto c = verify(token, issuer_ + kAnonAudience, "anon", now);
-    if (!c) return c.error();
-    AnonGrant g;
-    g.app_id = claim_string(*c, "sub");
-    g.endpoint = claim_string(*c, "aeu");
-    g.session_id = claim_string(*c, "asi");
-    g.origins = split_origins(claim_string(*c, "ao"));
-    g.token_id = claim_string(*c, "jti");
-    if (auto* e = c->if_contains("exp"); e && e->is_int64()) g.expires = e->as_int64();
-    return g;
+    auto v = verify(token, issuer_ + kAnonAudience, "anon", now);
+    if (!v) return v.error();
+    return (*v)->grant;
 }
 
 std::optional<std::vector<std::string>> TokenService::anon_token_origins(std::string_view token) const {

@@ -11,6 +11,15 @@ TEST(HttpTypes, IequalsIgnoresAsciiCase) {
     EXPECT_TRUE(iequals("", ""));
 }
 
+TEST(HttpTypes, HeaderSafeRejectsExactlyCrLfAndNul) {
+    EXPECT_TRUE(header_safe("Bearer abc.def-ghi_~+/="));
+    EXPECT_TRUE(header_safe(""));
+    EXPECT_FALSE(header_safe("a\rb"));
+    EXPECT_FALSE(header_safe("a\nb"));
+    EXPECT_FALSE(header_safe(std::string_view("a\0b", 3)));
+    EXPECT_TRUE(header_safe("tab\tand \x7f\xff"));
+}
+
 TEST(HttpTypes, PercentDecode) {
     EXPECT_EQ(percent_decode("a%20b%2Fc", false), "a b/c");
     EXPECT_EQ(percent_decode("a+b", false), "a+b");
