@@ -34,8 +34,19 @@ public:
     std::vector<Record> read(const std::string& stream, std::uint64_t from,
                              std::size_t max) override {
         std::vector<Record> out;
-        for (const auto& e : index_->range(stream, from, max)) {
-            // No row: a record of a transaction not committed yet (record_index.hpp).
+        const auto entries = index_->range(stream, from, max);
+        if (entries.empty()) return out;
+        // One read transaction for all the lookups, so they see one snapshot, taken after the
+        // index was: the rows it lists that are not committed yet are the stream's newest, so
+        // what is read is a prefix, as with a range query (record_index.hpp). Each lookup on
+        // its own saw a later snapshot than the one before and could skip a record.
+        struct ReadTransaction {
+            sqlite3* db;
+            explicit ReadTransaction(sqlite3* d) : db(d) { sqlite::exec(db, "BEGIN"); }
+            ~ReadTransaction() { sqlite::exec(db, "COMMIT"); }
+        } snapshot(reader_.get());
+        for (const auto& e : entries) {
+            // No row: a record of a transaction not committed yet.
             check(read_.bind(1, e.rowid).query([&](sqlite3_stmt* s) {
                 out.push_back(Record{stream, e.position, sqlite::column_blob(s, 0)});
             }), "read stream '" + stream + "'");
