@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "platform/events/json_text.hpp"
+
 namespace carebridge::platform::persist {
 
 namespace {
@@ -20,10 +22,10 @@ bool flag(const json::object& o, const char* k) {
     auto* v = o.if_contains(k);
     return v && v->is_bool() && v->as_bool();
 }
-json::array strings(const std::vector<std::string>& xs) {
-    json::array a;
-    for (const auto& x : xs) a.emplace_back(x);
-    return a;
+void strings(JsonText& out, const std::vector<std::string>& xs) {
+    out.begin_array();
+    for (const auto& x : xs) out.string(x);
+    out.end_array();
 }
 std::vector<std::string> strings(const json::object& o, const char* k) {
     std::vector<std::string> out;
@@ -41,13 +43,21 @@ std::optional<json::object> parse(std::string_view data) {
 }  // namespace
 
 std::string encode(const UcwaApp& a) {
-    json::object o{{"id", a.id}, {"kind", a.kind == UcwaKind::agent ? "agent" : "visitor"},
-                   {"name", a.display_name}, {"uri", a.uri}, {"owner", a.owner},
-                   {"endpointId", a.endpoint_id}, {"app", a.trusted_app_id},
-                   {"endpoint", a.trusted_endpoint}, {"origins", strings(a.allowed_origins)},
-                   {"available", a.available}, {"conversations", strings(a.conversations)},
-                   {"acked", a.acked}};  // last: the counter (without_counter)
-    return json::serialize(o);
+    JsonText o;
+    o.begin_object()
+        .field("id", a.id)
+        .field("kind", a.kind == UcwaKind::agent ? "agent" : "visitor")
+        .field("name", a.display_name)
+        .field("uri", a.uri)
+        .field("owner", a.owner)
+        .field("endpointId", a.endpoint_id)
+        .field("app", a.trusted_app_id)
+        .field("endpoint", a.trusted_endpoint);
+    strings(o.key("origins"), a.allowed_origins);
+    o.field("available", a.available);
+    strings(o.key("conversations"), a.conversations);
+    o.field("acked", a.acked);  // last: the counter (without_counter)
+    return o.end_object().take();
 }
 
 std::string_view without_counter(std::string_view encoded) {
@@ -76,31 +86,50 @@ std::optional<UcwaApp> decode_ucwa_app(std::string_view data) {
 }
 
 std::string encode(const Conversation& c) {
-    json::array participants;
+    JsonText o(1024);
+    o.begin_object()
+        .field("id", c.id)
+        .field("kind", c.kind == ConversationKind::meeting ? "meeting" : "chat")
+        .field("app", c.trusted_app_id)
+        .field("endpoint", c.endpoint)
+        .field("subject", c.subject)
+        .field("operationId", c.operation_id)
+        .field("callbackUrl", c.callback_url)
+        .field("created", c.created)
+        .field("visitorApp", c.visitor_app_id)
+        .field("invitation", c.invitation_id)
+        .field("invitationState", static_cast<int>(c.invitation_state))
+        .field("invitationOperationId", c.invitation_operation_id)
+        .field("to", c.to)
+        .field("customContent", c.custom_content)
+        .field("meeting", c.meeting_id)
+        .field("onlineMeetingId", c.online_meeting_id)
+        .field("onlineMeetingUri", c.online_meeting_uri)
+        .field("meetingInvitation", c.meeting_invitation_id)
+        .field("appMessaging", c.app_messaging)
+        .field("appMessagingInvitation", c.app_messaging_invitation_id)
+        .field("appMessagingOperationId", c.app_messaging_operation_id);
+    o.key("participants").begin_array();
     for (const auto& p : c.participants)
-        participants.push_back(json::object{{"uri", p.uri}, {"name", p.name}, {"app", p.ucwa_app_id},
-                                            {"messaging", p.messaging}});
-    json::array bridged;
+        o.begin_object()
+            .field("uri", p.uri)
+            .field("name", p.name)
+            .field("app", p.ucwa_app_id)
+            .field("messaging", p.messaging)
+            .end_object();
+    o.end_array().field("bridgedChat", c.bridged_chat_id).field("impersonatedName", c.impersonated_name);
+    o.key("bridged").begin_array();
     for (const auto& b : c.bridged_participants)
-        bridged.push_back(json::object{{"id", b.id}, {"name", b.display_name}, {"uri", b.uri},
-                                       {"filter", b.filter_enabled}});
-    json::object o{
-        {"id", c.id}, {"kind", c.kind == ConversationKind::meeting ? "meeting" : "chat"},
-        {"app", c.trusted_app_id}, {"endpoint", c.endpoint}, {"subject", c.subject},
-        {"operationId", c.operation_id}, {"callbackUrl", c.callback_url}, {"created", c.created},
-        {"visitorApp", c.visitor_app_id},
-        {"invitation", c.invitation_id}, {"invitationState", static_cast<int>(c.invitation_state)},
-        {"invitationOperationId", c.invitation_operation_id}, {"to", c.to},
-        {"customContent", c.custom_content}, {"meeting", c.meeting_id},
-        {"onlineMeetingId", c.online_meeting_id}, {"onlineMeetingUri", c.online_meeting_uri},
-        {"meetingInvitation", c.meeting_invitation_id}, {"appMessaging", c.app_messaging},
-        {"appMessagingInvitation", c.app_messaging_invitation_id},
-        {"appMessagingOperationId", c.app_messaging_operation_id},
-        {"participants", std::move(participants)}, {"bridgedChat", c.bridged_chat_id},
-        {"impersonatedName", c.impersonated_name}, {"bridged", std::move(bridged)},
-        {"nextBridged", c.next_bridged_participant},
-        {"nextMessage", c.next_message}};  // last: the counter (without_counter)
-    return json::serialize(o);
+        o.begin_object()
+            .field("id", b.id)
+            .field("name", b.display_name)
+            .field("uri", b.uri)
+            .field("filter", b.filter_enabled)
+            .end_object();
+    o.end_array()
+        .field("nextBridged", c.next_bridged_participant)
+        .field("nextMessage", c.next_message);  // last: the counter (without_counter)
+    return o.end_object().take();
 }
 
 std::optional<Conversation> decode_conversation(std::string_view data) {
@@ -146,10 +175,18 @@ std::optional<Conversation> decode_conversation(std::string_view data) {
 }
 
 std::string encode(const ParticipantInvitation& i) {
-    json::object o{{"id", i.id}, {"meeting", i.meeting_id}, {"app", i.trusted_app_id},
-                   {"to", i.to}, {"agentApp", i.agent_app_id}, {"operationId", i.operation_id},
-                   {"state", static_cast<int>(i.state)}, {"created", i.created}};
-    return json::serialize(o);
+    JsonText o;
+    return o.begin_object()
+        .field("id", i.id)
+        .field("meeting", i.meeting_id)
+        .field("app", i.trusted_app_id)
+        .field("to", i.to)
+        .field("agentApp", i.agent_app_id)
+        .field("operationId", i.operation_id)
+        .field("state", static_cast<int>(i.state))
+        .field("created", i.created)
+        .end_object()
+        .take();
 }
 
 std::optional<ParticipantInvitation> decode_participant_invitation(std::string_view data) {
@@ -168,10 +205,17 @@ std::optional<ParticipantInvitation> decode_participant_invitation(std::string_v
 }
 
 std::string encode(const Message& m) {
-    json::object o{{"number", m.number}, {"uri", m.sender_uri}, {"name", m.sender_name},
-                   {"type", m.content_type}, {"text", m.text}, {"time", m.time},
-                   {"operationId", m.operation_id}};
-    return json::serialize(o);
+    JsonText o(160 + m.text.size());
+    return o.begin_object()
+        .field("number", m.number)
+        .field("uri", m.sender_uri)
+        .field("name", m.sender_name)
+        .field("type", m.content_type)
+        .field("text", m.text)
+        .field("time", m.time)
+        .field("operationId", m.operation_id)
+        .end_object()
+        .take();
 }
 
 std::optional<Message> decode_message(std::string_view data) {
@@ -193,13 +237,10 @@ std::optional<Message> decode_message(std::string_view data) {
 // write and a full parse on restore. (Serialized JSON never holds a raw newline, so the first
 // one ends the header.) Records of earlier versions are one JSON object with the event inside.
 std::string encode(const StoredEvent& e, const std::string& queue, const std::string& url) {
-    json::object o{{"rel", e.sender_rel}, {"href", e.sender_href}, {"time", e.time}};
-    if (!queue.empty()) {
-        o["queue"] = queue;
-        o["url"] = url;
-    }
-    std::string out = json::serialize(o);
-    out.reserve(out.size() + 1 + e.json.size());
+    JsonText o(96 + e.sender_href.size() + queue.size() + url.size() + e.json.size());
+    o.begin_object().field("rel", e.sender_rel).field("href", e.sender_href).field("time", e.time);
+    if (!queue.empty()) o.field("queue", queue).field("url", url);
+    std::string out = o.end_object().take();
     out += '\n';
     out += e.json;
     return out;

@@ -12,29 +12,29 @@ Ev::Ev(const View& v, std::string_view rel, std::string href, const char* type) 
     link["href"] = std::move(href);
     o_["link"] = std::move(link);
 }
-Ev& Ev::title(std::string t) {
+Ev& Ev::title(std::string t) & {
     o_["link"].as_object()["title"] = std::move(t);
     return *this;
 }
-Ev& Ev::in(const View& v, std::string_view rel, std::string href) {
+Ev& Ev::in(const View& v, std::string_view rel, std::string href) & {
     json::object in;
     in["rel"] = v.rel(rel);
     in["href"] = std::move(href);
     o_["in"] = std::move(in);
     return *this;
 }
-Ev& Ev::embed(json::object resource) {
+Ev& Ev::embed(json::object resource) & {
     std::string rel(resource["rel"].as_string());
     json::object e;
     e[rel] = std::move(resource);
     o_["_embedded"] = std::move(e);
     return *this;
 }
-Ev& Ev::success() {
+Ev& Ev::success() & {
     o_["status"] = "Success";
     return *this;
 }
-Ev& Ev::failure(const Error& reason) {
+Ev& Ev::failure(const Error& reason) & {
     o_["status"] = "Failure";
     json::object r;
     r["code"] = reason.code;
@@ -44,7 +44,7 @@ Ev& Ev::failure(const Error& reason) {
     return *this;
 }
 
-Ev& Ev::reason(const Error& why) {
+Ev& Ev::reason(const Error& why) & {
     json::object r;
     r["code"] = why.code;
     if (!why.subcode.empty()) r["subcode"] = why.subcode;

@@ -1,7 +1,6 @@
 #include "platform/events/envelope.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
+#include "platform/events/json_text.hpp"
 
 namespace carebridge::platform {
 
@@ -9,7 +8,7 @@ namespace {
 // Event bodies are stored pre-rendered; the envelope is assembled by concatenation so a
 // batch costs no JSON re-serialisation per reader.
 void append_quoted(std::string& out, std::string_view s) {
-    out += boost::json::serialize(boost::json::string(s));
+    append_json_string(out, s);
 }
 }  // namespace
 

@@ -1,0 +1,56 @@
+#pragma once
+// Writes JSON text straight into a string, for the hot paths whose shape is fixed (stored
+// snapshots and event records, event envelopes): building a boost::json tree only to serialize
+// it cost more than the rest of encoding a chat's state. The text is what boost::json::serialize
+// writes for the same values (tests/unit/platform/json_text_test.cpp).
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace carebridge::platform {
+
+// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped,
+// every other byte as it is.
+void append_json_string(std::string& out, std::string_view s);
+
+class JsonText {
+public:
+    explicit JsonText(std::size_t reserve = 256) { out_.reserve(reserve); }
+
+    JsonText& begin_object() { return open('{'); }
+    JsonText& end_object() { return close('}'); }
+    JsonText& begin_array() { return open('['); }
+    JsonText& end_array() { return close(']'); }
+    JsonText& key(std::string_view k);
+    JsonText& string(std::string_view v);
+    JsonText& boolean(bool v);
+    JsonText& number(std::int64_t v);
+    JsonText& number(std::uint64_t v);
+    JsonText& raw(std::string_view json);  // a value that is already JSON text
+
+    JsonText& field(std::string_view k, std::string_view v) { return key(k).string(v); }
+    JsonText& field(std::string_view k, const std::string& v) { return key(k).string(v); }
+    JsonText& field(std::string_view k, const char* v) { return key(k).string(v); }
+    JsonText& field(std::string_view k, bool v) { return key(k).boolean(v); }
+    template <std::integral T>
+        requires(!std::same_as<T, bool>)
+    JsonText& field(std::string_view k, T v) {
+        if constexpr (std::is_signed_v<T>) return key(k).number(static_cast<std::int64_t>(v));
+        else return key(k).number(static_cast<std::uint64_t>(v));
+    }
+
+    const std::string& text() const { return out_; }
+    std::string take() { return std::move(out_); }
+
+private:
+    JsonText& open(char bracket);
+    JsonText& close(char bracket);
+    void separate();  // the comma before a value, unless it is its container's first or a key's
+
+    std::string out_;
+    bool first_ = true;
+    bool after_key_ = false;
+};
+
+}  // namespace carebridge::platform

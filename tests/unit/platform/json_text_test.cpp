@@ -1,0 +1,67 @@
+// JsonText must write exactly what boost::json::serialize writes for the same values: stored
+// snapshots are compared as text, and envelopes must stay byte-identical to before.
+#include "platform/events/json_text.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <limits>
+#include <vector>
+
+namespace carebridge::platform {
+namespace {
+
+std::string escaped(std::string_view s) {
+    std::string out;
+    append_json_string(out, s);
+    return out;
+}
+
+TEST(JsonText, StringsAreEscapedAsBoostJsonDoes) {
+    for (int c = 0; c < 256; ++c) {
+        const std::string s = std::string("a") + static_cast<char>(c) + "b";
+        EXPECT_EQ(escaped(s), boost::json::serialize(boost::json::string(s))) << "byte " << c;
+    }
+    for (const std::string& s : std::vector<std::string>{"", "plain", "quote \" and \\ back", "line\nbreak\ttab\r\f\b",
+                                std::string("nul\0inside", 10), "\x01\x1f\x7f", "utf-8 é ✓ 😀",
+                                "\xff\xfe not utf-8", "</script>"}) {
+        EXPECT_EQ(escaped(s), boost::json::serialize(boost::json::string(s))) << s;
+    }
+}
+
+TEST(JsonText, NestedValuesMatchTheTreeSerialized) {
+    JsonText t;
+    t.begin_object()
+        .field("s", "x\"y")
+        .field("str", std::string("z"))
+        .field("t", true)
+        .field("f", false)
+        .field("neg", std::int64_t{-5})
+        .field("max", std::numeric_limits<std::uint64_t>::max())
+        .field("min", std::numeric_limits<std::int64_t>::min())
+        .field("int", 7);
+    t.key("empty").begin_array().end_array();
+    t.key("list").begin_array().string("a").begin_object().field("k", 1).end_object().number(std::int64_t{2}).end_array();
+    t.key("obj").begin_object().end_object();
+    t.key("raw").raw(R"({"pre":"rendered"})");
+    t.end_object();
+
+    boost::json::object o{{"s", "x\"y"}, {"str", "z"}, {"t", true}, {"f", false}, {"neg", -5},
+                          {"max", std::numeric_limits<std::uint64_t>::max()},
+                          {"min", std::numeric_limits<std::int64_t>::min()}, {"int", 7},
+                          {"empty", boost::json::array{}},
+                          {"list", boost::json::array{"a", boost::json::object{{"k", 1}}, 2}},
+                          {"obj", boost::json::object{}},
+                          {"raw", boost::json::object{{"pre", "rendered"}}}};
+    EXPECT_EQ(t.text(), boost::json::serialize(o));
+    EXPECT_EQ(boost::json::parse(t.text()), boost::json::value(o));
+}
+
+TEST(JsonText, TopLevelArrayAndTake) {
+    JsonText t;
+    t.begin_array().number(std::uint64_t{1}).boolean(false).string("").end_array();
+    EXPECT_EQ(t.take(), "[1,false,\"\"]");
+}
+
+}  // namespace
+}  // namespace carebridge::platform
