@@ -7,11 +7,15 @@ namespace carebridge::platform::api {
 namespace json = boost::json;
 
 net::Response json_response(int status, const json::object& body) {
+    return json_response(status, json::serialize(body));
+}
+
+net::Response json_response(int status, std::string body_json) {
     net::Response r;
     r.status = status;
     r.set_header("Content-Type", "application/json; charset=utf-8");
     r.set_header("Cache-Control", "no-store");
-    r.body = json::serialize(body);
+    r.body = std::move(body_json);
     return r;
 }
 

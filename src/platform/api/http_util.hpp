@@ -13,6 +13,7 @@
 namespace carebridge::platform::api {
 
 net::Response json_response(int status, const boost::json::object& body);
+net::Response json_response(int status, std::string body_json);  // already JSON text
 net::Response empty_response(int status);
 // The protocol's error body {"code","subcode","message"}; 401s carry WWW-Authenticate.
 net::Response error_response(const Error& e);

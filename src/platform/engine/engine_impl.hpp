@@ -11,33 +11,41 @@
 
 namespace carebridge::platform {
 
-// One event object: {"link", "in"?, "status"?, "reason"?, "_embedded"?, "type"}.
+// One event object: {"link", "in"?, "_embedded"?, "status"?, "reason"?, "type"}, written as
+// JSON text once, when it is appended to its receiver's stream.
 class Ev {
 public:
     Ev(const View& v, std::string_view rel, std::string href, const char* type);
     Ev& title(std::string t) &;
     Ev& in(const View& v, std::string_view rel, std::string href) &;
-    Ev& embed(json::object resource) &;
+    Ev& embed(const json::object& resource) &;                   // serialized here, once
+    Ev& embed(std::string_view rel, std::string resource_json) &;  // already JSON text
     Ev& success() &;
     Ev& failure(const Error& reason) &;
     Ev& reason(const Error& why) &;  // why something ended, without a status (inactivity)
     // On a temporary (`to_ucwa(..., Ev(...).embed(r))`) the chain stays an rvalue, so the event
-    // is moved into its receiver, not deep-copied (a json::object copy per event was 3% of a
-    // chat's set-up).
+    // is moved into its receiver, not copied (a json::object copy per event was 3% of a chat's
+    // set-up).
     Ev&& title(std::string t) && { return std::move(title(std::move(t))); }
     Ev&& in(const View& v, std::string_view rel, std::string href) && { return std::move(in(v, rel, std::move(href))); }
-    Ev&& embed(json::object resource) && { return std::move(embed(std::move(resource))); }
+    Ev&& embed(const json::object& resource) && { return std::move(embed(resource)); }
+    Ev&& embed(std::string_view rel, std::string resource_json) && {
+        return std::move(embed(rel, std::move(resource_json)));
+    }
     Ev&& success() && { return std::move(success()); }
     Ev&& failure(const Error& why) && { return std::move(failure(why)); }
     Ev&& reason(const Error& why) && { return std::move(reason(why)); }
-    json::object take() {
-        o_["type"] = type_;
-        return std::move(o_);
-    }
+    std::string render() const;
 
 private:
-    json::object o_;
-    std::string type_;
+    std::string link_rel_, link_href_, link_title_;
+    bool has_title_ = false;
+    std::string in_rel_, in_href_;  // empty: no "in"
+    std::string embedded_rel_, embedded_;  // empty: nothing embedded
+    const char* status_ = nullptr;
+    bool has_reason_ = false;
+    Error reason_;
+    const char* type_;
 };
 
 struct Platform::Impl {

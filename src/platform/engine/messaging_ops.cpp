@@ -75,14 +75,14 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
     const View sv = impl_->service_view(m);
     if (actor.kind == Actor::Kind::application) {
         impl_->to_service(m, m.id, Ev(sv, "message", sv.href(msg_path), "started")
-                                       .embed(render_message(sv, m.id, msg, true, actor.name)));
+                                       .embed(sv.rel("message"), render_message(sv, m.id, msg, true, actor.name)));
         impl_->to_service(m, m.id, Ev(sv, "message", sv.href(msg_path), "completed")
                                        .success()
-                                       .embed(render_message(sv, m.id, msg, true, actor.name)));
+                                       .embed(sv.rel("message"), render_message(sv, m.id, msg, true, actor.name)));
     } else {
         impl_->to_service(m, m.id, Ev(sv, "message", sv.href(msg_path), "completed")
                                        .success()
-                                       .embed(render_message(sv, m.id, msg, false, actor.name)));
+                                       .embed(sv.rel("message"), render_message(sv, m.id, msg, false, actor.name)));
     }
 
     // The visitor, through the bridge, unless the sender is filtered from it.
@@ -91,15 +91,15 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
         const std::string path = messaging_path(chat->id) + "/messages/" + std::to_string(msg.number);
         if (from_visitor) {
             impl_->to_ucwa(*visitor, chat->id, Ev(vv, "message", vv.href(path), "started")
-                                                   .embed(render_message(vv, chat->id, msg, true, actor.name)));
+                                                   .embed(vv.rel("message"), render_message(vv, chat->id, msg, true, actor.name)));
             impl_->to_ucwa(*visitor, chat->id, Ev(vv, "message", vv.href(path), "completed")
                                                    .success()
-                                                   .embed(render_message(vv, chat->id, msg, true, actor.name)));
+                                                   .embed(vv.rel("message"), render_message(vv, chat->id, msg, true, actor.name)));
         } else {
             const std::string shown = impl_->shown_to_visitor(m, actor.uri, actor.name);
             impl_->to_ucwa(*visitor, chat->id, Ev(vv, "message", vv.href(path), "completed")
                                                    .success()
-                                                   .embed(render_message(vv, chat->id, msg, false, shown)));
+                                                   .embed(vv.rel("message"), render_message(vv, chat->id, msg, false, shown)));
         }
     }
 
@@ -113,10 +113,10 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
         const bool own = p.uri == actor.uri;
         if (own)
             impl_->to_ucwa(*agent, m.id, Ev(av, "message", av.href(msg_path), "started")
-                                             .embed(render_message(av, m.id, msg, true, actor.name)));
+                                             .embed(av.rel("message"), render_message(av, m.id, msg, true, actor.name)));
         impl_->to_ucwa(*agent, m.id, Ev(av, "message", av.href(msg_path), "completed")
                                          .success()
-                                         .embed(render_message(av, m.id, msg, own, actor.name)));
+                                         .embed(av.rel("message"), render_message(av, m.id, msg, own, actor.name)));
     }
     return msg;
 }

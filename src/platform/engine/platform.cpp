@@ -3,63 +3,68 @@
 
 #include "platform/auth/jwt.hpp"
 #include "platform/engine/persistence.hpp"
+#include "platform/events/json_text.hpp"
 
 namespace carebridge::platform {
 
-Ev::Ev(const View& v, std::string_view rel, std::string href, const char* type) : type_(type) {
-    json::object link;
-    link["rel"] = v.rel(rel);
-    link["href"] = std::move(href);
-    o_["link"] = std::move(link);
-}
+Ev::Ev(const View& v, std::string_view rel, std::string href, const char* type)
+    : link_rel_(v.rel(rel)), link_href_(std::move(href)), type_(type) {}
 Ev& Ev::title(std::string t) & {
-    o_["link"].as_object()["title"] = std::move(t);
+    link_title_ = std::move(t);
+    has_title_ = true;
     return *this;
 }
 Ev& Ev::in(const View& v, std::string_view rel, std::string href) & {
-    json::object in;
-    in["rel"] = v.rel(rel);
-    in["href"] = std::move(href);
-    o_["in"] = std::move(in);
+    in_rel_ = v.rel(rel);
+    in_href_ = std::move(href);
     return *this;
 }
-Ev& Ev::embed(json::object resource) & {
-    std::string rel(resource["rel"].as_string());
-    json::object e;
-    e[rel] = std::move(resource);
-    o_["_embedded"] = std::move(e);
+Ev& Ev::embed(const json::object& resource) & {
+    const auto* rel = resource.if_contains("rel");
+    return embed(rel && rel->is_string() ? std::string_view(rel->get_string()) : std::string_view(),
+                 json::serialize(resource));
+}
+Ev& Ev::embed(std::string_view rel, std::string resource_json) & {
+    embedded_rel_ = rel;
+    embedded_ = std::move(resource_json);
     return *this;
 }
 Ev& Ev::success() & {
-    o_["status"] = "Success";
+    status_ = "Success";
     return *this;
 }
 Ev& Ev::failure(const Error& reason) & {
-    o_["status"] = "Failure";
-    json::object r;
-    r["code"] = reason.code;
-    if (!reason.subcode.empty()) r["subcode"] = reason.subcode;
-    r["message"] = reason.message;
-    o_["reason"] = std::move(r);
+    status_ = "Failure";
+    return this->reason(reason);
+}
+Ev& Ev::reason(const Error& why) & {
+    reason_ = why;
+    has_reason_ = true;
     return *this;
 }
 
-Ev& Ev::reason(const Error& why) & {
-    json::object r;
-    r["code"] = why.code;
-    if (!why.subcode.empty()) r["subcode"] = why.subcode;
-    r["message"] = why.message;
-    o_["reason"] = std::move(r);
-    return *this;
+std::string Ev::render() const {
+    JsonText o(128 + link_href_.size() + in_href_.size() + embedded_.size());
+    o.begin_object().key("link").begin_object().field("rel", link_rel_).field("href", link_href_);
+    if (has_title_) o.field("title", link_title_);
+    o.end_object();
+    if (!in_rel_.empty()) o.key("in").begin_object().field("rel", in_rel_).field("href", in_href_).end_object();
+    if (!embedded_.empty()) o.key("_embedded").begin_object().key(embedded_rel_).raw(embedded_).end_object();
+    if (status_) o.field("status", status_);
+    if (has_reason_) {
+        o.key("reason").begin_object().field("code", reason_.code);
+        if (!reason_.subcode.empty()) o.field("subcode", reason_.subcode);
+        o.field("message", reason_.message).end_object();
+    }
+    return o.field("type", type_).end_object().take();
 }
 
 void Platform::Impl::to_ucwa(UcwaApp& app, const std::string& conversation_id, Ev ev) {
     const View v = app.kind == UcwaKind::visitor ? View::visitor(app.id) : View::agent(app.id);
-    auto obj = ev.take();
     std::string rel = conversation_id.empty() ? "communication" : "conversation";
     std::string href = conversation_id.empty() ? v.href("/communication")
                                                : v.href(conversation_path(conversation_id));
-    app.events.append(std::move(rel), std::move(href), json::serialize(obj), self.now_ms());
+    app.events.append(std::move(rel), std::move(href), ev.render(), self.now_ms());
     dirty.insert(&app.events);
     touch(app);
 }
@@ -73,7 +78,7 @@ void Platform::Impl::to_service(const Conversation& queue_conv, const std::strin
     std::string href = conversation_id.empty() ? v.href("/communication")
                                                : v.href(conversation_path(conversation_id));
     const auto position = app->events.append(std::move(rel), std::move(href),
-                                             json::serialize(ev.take()), self.now_ms());
+                                             ev.render(), self.now_ms());
     dirty.insert(&app->events);
     if (self.conversation(queue_conv.id)) touch(queue_conv);
     pending_callbacks.push_back({app->config.id, queue_conv.id, self.callback_url(queue_conv), position});

@@ -3,16 +3,50 @@
 #include <array>
 #include <charconv>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace carebridge::platform {
+
+namespace {
+
+bool needs_escape(unsigned char c) {
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+// Where the next byte that needs an escape is, at or after `i` (s.size() if none). Nearly every
+// string written (ids, hrefs, names) has none, so this runs over whole strings: 16 bytes a step
+// where SSE2 is there (every x86-64).
+std::size_t next_escape(std::string_view s, std::size_t i) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i last_control = _mm_set1_epi8(0x1F);
+    for (; i + 16 <= s.size(); i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        // max(v, 0x1F) == 0x1F exactly when v <= 0x1F, unsigned.
+        const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, last_control), last_control);
+        const __m128i hit = _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                               _mm_cmpeq_epi8(v, backslash)));
+        if (const int mask = _mm_movemask_epi8(hit); mask != 0)
+            return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    }
+#endif
+    for (; i < s.size(); ++i)
+        if (needs_escape(static_cast<unsigned char>(s[i]))) return i;
+    return s.size();
+}
+
+}  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
     out.reserve(out.size() + s.size() + 2);
     out += '"';
     std::size_t plain = 0;  // start of the run of bytes copied as they are
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    for (std::size_t i = next_escape(s, 0); i < s.size(); i = next_escape(s, plain)) {
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
         out.append(s.data() + plain, i - plain);
         plain = i + 1;
         switch (c) {

@@ -1,6 +1,8 @@
 // Resources both sides share: conversation, messaging, participant, message.
 #include "platform/views/resources.hpp"
 
+#include "platform/events/json_text.hpp"
+
 namespace carebridge::platform {
 
 std::string conversation_path(const std::string& conversation_id) {
@@ -97,34 +99,52 @@ json::object render_participant_messaging(const View& v, const std::string& conv
     return o;
 }
 
-json::object render_message(const View& v, const std::string& conversation_id, const Message& m,
-                            bool outgoing, const std::string& shown_name) {
+namespace {
+
+void write_link(JsonText& o, std::string_view rel, std::string_view href) {
+    o.key(rel).begin_object().field("href", href).end_object();
+}
+
+// The same resource as render_participant, as text (tested to match).
+void write_participant(JsonText& o, const View& v, const std::string& conversation_id,
+                       const std::string& uri, const std::string& name) {
+    const std::string path = conversation_path(conversation_id) + "/participants/" +
+                             participant_key(uri);
+    o.begin_object().field("uri", uri).field("name", name).key("_links").begin_object();
+    write_link(o, "self", v.href(path));
+    write_link(o, v.rel("conversation"), v.href(conversation_path(conversation_id)));
+    write_link(o, v.rel("participantMessaging"), v.href(path + "/messaging"));
+    o.end_object().field("rel", v.rel("participant")).end_object();
+}
+
+}  // namespace
+
+// Written as text directly: two or three are rendered per message, one per receiver's view,
+// and building them as json trees was the largest part of sending a message.
+std::string render_message(const View& v, const std::string& conversation_id, const Message& m,
+                           bool outgoing, const std::string& shown_name) {
     const std::string path = messaging_path(conversation_id) + "/messages/" +
                              std::to_string(m.number);
-    json::object links;
-    add_link(links, "self", v.href(path));
-    add_link(links, v.rel("messaging"), v.href(messaging_path(conversation_id)));
-    json::object o;
-    o["direction"] = outgoing ? "Outgoing" : "Incoming";
-    o["timeStamp"] = iso8601(m.time);
-    if (!m.operation_id.empty() && outgoing) o["operationId"] = m.operation_id;
+    JsonText o(1024 + m.text.size() * 3);
+    o.begin_object().field("direction", outgoing ? "Outgoing" : "Incoming").field("timeStamp", iso8601(m.time));
+    if (!m.operation_id.empty() && outgoing) o.field("operationId", m.operation_id);
+    o.key("_links").begin_object();
+    write_link(o, "self", v.href(path));
+    write_link(o, v.rel("messaging"), v.href(messaging_path(conversation_id)));
     if (!outgoing) {
         const std::string participant = conversation_path(conversation_id) + "/participants/" +
                                         participant_key(m.sender_uri);
-        add_link(links, v.rel("participant"), v.href(participant), shown_name);
+        o.key(v.rel("participant")).begin_object().field("href", v.href(participant)).field("title", shown_name).end_object();
         const bool html = m.content_type == "text/html";
-        add_link(links, html ? "htmlMessage" : "plainMessage", data_uri(m.content_type, m.text));
-        json::object embedded;
-        json::array senders;
-        senders.push_back(render_participant(v, conversation_id, m.sender_uri, shown_name));
-        embedded[v.rel("senderParticipant")] = std::move(senders);
-        o["_links"] = std::move(links);
-        o["_embedded"] = std::move(embedded);
-    } else {
-        o["_links"] = std::move(links);
+        write_link(o, html ? "htmlMessage" : "plainMessage", data_uri(m.content_type, m.text));
     }
-    o["rel"] = v.rel("message");
-    return o;
+    o.end_object();
+    if (!outgoing) {
+        o.key("_embedded").begin_object().key(v.rel("senderParticipant")).begin_array();
+        write_participant(o, v, conversation_id, m.sender_uri, shown_name);
+        o.end_array().end_object();
+    }
+    return o.field("rel", v.rel("message")).end_object().take();
 }
 
 }  // namespace carebridge::platform

@@ -55,7 +55,8 @@ json::object render_participant(const View& v, const std::string& conversation_i
                                 const std::string& uri, const std::string& name);
 json::object render_participant_messaging(const View& v, const std::string& conversation_id,
                                           const std::string& uri, const std::string& name);
-json::object render_message(const View& v, const std::string& conversation_id, const Message& m,
-                            bool outgoing, const std::string& shown_name);
+// JSON text (hot: rendered for each receiver of every message).
+std::string render_message(const View& v, const std::string& conversation_id, const Message& m,
+                           bool outgoing, const std::string& shown_name);
 
 }  // namespace carebridge::platform

@@ -22,6 +22,15 @@ TEST(JsonText, StringsAreEscapedAsBoostJsonDoes) {
         const std::string s = std::string("a") + static_cast<char>(c) + "b";
         EXPECT_EQ(escaped(s), boost::json::serialize(boost::json::string(s))) << "byte " << c;
     }
+    // Long strings go 16 bytes a step: every byte at every offset of a block, and runs of them.
+    for (int c = 0; c < 256; ++c)
+        for (std::size_t at : {0u, 1u, 15u, 16u, 17u, 31u, 32u, 39u}) {
+            std::string s(40, 'x');
+            s[at] = static_cast<char>(c);
+            EXPECT_EQ(escaped(s), boost::json::serialize(boost::json::string(s))) << "byte " << c << " at " << at;
+        }
+    const std::string dense = std::string(20, '"') + std::string(20, '\n') + std::string(17, 'y') + "\\";
+    EXPECT_EQ(escaped(dense), boost::json::serialize(boost::json::string(dense)));
     for (const std::string& s : std::vector<std::string>{"", "plain", "quote \" and \\ back", "line\nbreak\ttab\r\f\b",
                                 std::string("nul\0inside", 10), "\x01\x1f\x7f", "utf-8 é ✓ 😀",
                                 "\xff\xfe not utf-8", "</script>"}) {
