@@ -134,6 +134,11 @@ struct Platform::Impl {
     // Emitters. `conversation_id` empty: the sender is "communication".
     void to_ucwa(UcwaApp& app, const std::string& conversation_id, Ev ev);
     void to_service(const Conversation& queue_conv, const std::string& conversation_id, Ev ev);
+    // Above zero while an operation emits events that change no snapshot (a message, typing):
+    // to_ucwa / to_service then leave their receivers unmarked, which collect() would otherwise
+    // encode only to find unchanged (most of a message's durability work). SnapshotsUnchanged
+    // sets it.
+    int snapshots_unchanged = 0;
     void touch(const Conversation& c) { dirty_conversations.insert(c.id); }
     void touch(const UcwaApp& a) { dirty_apps.insert(a.id); }
     void touch(const ParticipantInvitation& i) { dirty_invitations.insert(i.id); }
@@ -170,6 +175,15 @@ struct Platform::Impl {
     void clear_typing(Conversation& room, const std::string& uri);
     void emit_typing(Conversation& room, const std::string& uri, const std::string& name,
                      bool added);
+};
+
+// Marks an operation whose events change no snapshot (see snapshots_unchanged).
+struct SnapshotsUnchanged {
+    explicit SnapshotsUnchanged(Platform::Impl& i) : impl(i) { ++impl.snapshots_unchanged; }
+    ~SnapshotsUnchanged() { --impl.snapshots_unchanged; }
+    SnapshotsUnchanged(const SnapshotsUnchanged&) = delete;
+    SnapshotsUnchanged& operator=(const SnapshotsUnchanged&) = delete;
+    Platform::Impl& impl;
 };
 
 // Wakes the streams an operation touched when it goes out of scope.

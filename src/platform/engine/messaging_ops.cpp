@@ -48,6 +48,9 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
         if (input.text.empty())
             return bad_request("InvalidParameter", "the HTML message has no allowed content");
     }
+    // A message changes no snapshot: the transcript is a stream of its own, and nextMessage is
+    // read back from it at start (typing is not kept at all).
+    SnapshotsUnchanged unchanged{*impl_};
     impl_->clear_typing(m, actor.uri);
 
     Message msg;
@@ -158,6 +161,7 @@ void Platform::Impl::clear_typing(Conversation& room, const std::string& uri) {
 void Platform::Impl::emit_typing(Conversation& m, const std::string& uri, const std::string& name,
                                  bool added) {
     const char* type = added ? "added" : "deleted";
+    SnapshotsUnchanged unchanged{*this};  // typing is not kept in any snapshot
     const bool typer_filtered = filtered(m, uri);
     Conversation* chat = self.conversation(m.bridged_chat_id);
     UcwaApp* visitor = chat ? self.ucwa_app(chat->visitor_app_id) : nullptr;

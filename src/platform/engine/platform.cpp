@@ -66,7 +66,7 @@ void Platform::Impl::to_ucwa(UcwaApp& app, const std::string& conversation_id, E
                                                : v.href(conversation_path(conversation_id));
     app.events.append(std::move(rel), std::move(href), ev.render(), self.now_ms());
     dirty.insert(&app.events);
-    touch(app);
+    if (snapshots_unchanged == 0) touch(app);
 }
 
 void Platform::Impl::to_service(const Conversation& queue_conv, const std::string& conversation_id,
@@ -80,7 +80,7 @@ void Platform::Impl::to_service(const Conversation& queue_conv, const std::strin
     const auto position = app->events.append(std::move(rel), std::move(href),
                                              ev.render(), self.now_ms());
     dirty.insert(&app->events);
-    if (self.conversation(queue_conv.id)) touch(queue_conv);
+    if (snapshots_unchanged == 0 && self.conversation(queue_conv.id)) touch(queue_conv);
     pending_callbacks.push_back({app->config.id, queue_conv.id, self.callback_url(queue_conv), position});
 }
 
