@@ -31,6 +31,12 @@ TEST(JsonText, StringsAreEscapedAsBoostJsonDoes) {
         }
     const std::string dense = std::string(20, '"') + std::string(20, '\n') + std::string(17, 'y') + "\\";
     EXPECT_EQ(escaped(dense), boost::json::serialize(boost::json::string(dense)));
+    EXPECT_EQ(escaped(std::string_view{}), "\"\"");
+    for (std::size_t n = 0; n <= 33; ++n) {  // every tail length, plain and with an escape last
+        const std::string plain(n, 'p');
+        EXPECT_EQ(escaped(plain), "\"" + plain + "\"");
+        EXPECT_EQ(escaped(plain + "\n"), "\"" + plain + "\\n\"");
+    }
     for (const std::string& s : std::vector<std::string>{"", "plain", "quote \" and \\ back", "line\nbreak\ttab\r\f\b",
                                 std::string("nul\0inside", 10), "\x01\x1f\x7f", "utf-8 é ✓ 😀",
                                 "\xff\xfe not utf-8", "</script>"}) {
