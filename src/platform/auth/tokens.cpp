@@ -78,7 +78,7 @@ Result<std::shared_ptr<const TokenService::Verified>> TokenService::verify(
             verified_.clear();
             verified_generation_ = g;
         }
-        if (auto it = verified_.find(std::string(token)); it != verified_.end() && it->second->audience == audience) {
+        if (auto it = verified_.find(token); it != verified_.end() && it->second->audience == audience) {
             // Same checks as jwt_verify below on a token whose signature already verified.
             if (now > it->second->expires) {
                 verified_.erase(it);
@@ -147,7 +147,7 @@ std::optional<std::vector<std::string>> TokenService::anon_token_origins(std::st
     {
         std::lock_guard lock(verified_mutex_);
         if (keys_.generation() == verified_generation_)
-            if (auto it = verified_.find(std::string(token));
+            if (auto it = verified_.find(token);
                 it != verified_.end() && it->second->audience == issuer_ + kAnonAudience &&
                 it->second->typ == "anon")
                 return it->second->grant.origins;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -72,7 +73,12 @@ private:
     // signature verified are remembered until they expire.
     static constexpr std::size_t kVerifiedLimit = 16'384;  // then the memory starts over
     mutable std::mutex verified_mutex_;
-    mutable std::unordered_map<std::string, std::shared_ptr<const Verified>> verified_;
+    // Looked up by string_view: a copy of the ~600-byte token per request is not needed.
+    struct TokenHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    mutable std::unordered_map<std::string, std::shared_ptr<const Verified>, TokenHash, std::equal_to<>> verified_;
     mutable std::uint64_t verified_generation_ = 0;  // of the key ring, when verified_ was filled
 };
 
