@@ -2,12 +2,44 @@
 // transcript messages) go to the store as one batch; its events become visible to long-polls
 // and its callbacks are queued only once the batch is committed, in submission order. HTTP
 // answers to writes wait for the same commit (when_durable).
+#include <cstdlib>
+#include <string_view>
+
 #include "common/log.hpp"
 
 #include "platform/engine/engine_impl.hpp"
 #include "platform/engine/persistence.hpp"
 
 namespace carebridge::platform {
+
+namespace {
+// Tests run the real binary with CAREBRIDGE_AUDIT_SNAPSHOTS=1 (tests/CMakeLists.txt): every
+// flush then checks that no application or conversation changed without being marked (touch),
+// which would leave its stored snapshot stale after a restart (operations that mark none, such
+// as a message, rely on this: SnapshotsUnchanged). It encodes every live entity: tests only.
+bool audit_snapshots() {
+    static const bool on = [] {
+        const char* v = std::getenv("CAREBRIDGE_AUDIT_SNAPSHOTS");
+        return v != nullptr && *v != '\0' && std::string_view(v) != "0";
+    }();
+    return on;
+}
+}  // namespace
+
+void Platform::Impl::audit_unmarked_snapshots() const {
+    const std::hash<std::string_view> hash;
+    auto check = [&](const char* kind, const std::string& id, const std::string& data) {
+        const auto it = saved_snapshots.find(std::string(kind) + "/" + id);
+        if (it == saved_snapshots.end() || it->second.without_counter == hash(persist::without_counter(data))) return;
+        log::error("snapshot changed without being marked (it would be stale after a restart)",
+                   {{"kind", kind}, {"id", id}});
+        std::abort();
+    };
+    for (const auto& [id, app] : ucwa_apps)
+        if (!dirty_apps.contains(id)) check(persist::kUcwaApp, id, persist::encode(*app));
+    for (const auto& [id, c] : conversations)
+        if (!dirty_conversations.contains(id)) check(persist::kConversation, id, persist::encode(*c));
+}
 
 EventStream* Platform::Impl::stream_by_name(const std::string& name) {
     if (name.rfind("ucwa:", 0) == 0) {
@@ -34,6 +66,7 @@ bool Platform::Impl::snapshot_changed(const char* kind, const std::string& id, c
 }
 
 store::Batch Platform::Impl::collect() {
+    if (audit_snapshots()) audit_unmarked_snapshots();
     store::Batch b = std::exchange(extra, {});
     // Callback routing of the Service Application's new events goes with them.
     std::map<std::pair<std::string, std::uint64_t>, const PendingCallback*> routing;

@@ -98,6 +98,7 @@ struct Platform::Impl {
     // Whether data differs from what was last written for it (counters included, or not),
     // remembering data as written if so.
     bool snapshot_changed(const char* kind, const std::string& id, const std::string& data, bool counter_too);
+    void audit_unmarked_snapshots() const;  // aborts on a change no touch() marked (tests)
     struct PendingCallback {
         std::string app_id, queue, url;
         std::uint64_t position = 0;
