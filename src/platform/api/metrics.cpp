@@ -67,10 +67,13 @@ std::string_view known_method(std::string_view m) {
 }  // namespace
 
 void Metrics::request(std::string_view route, std::string_view method, int status, double seconds) {
-    const std::string key = "route=\"" + label_value(route) + "\",method=\"" +
-                            std::string(known_method(method)) + "\",status=\"" + std::to_string(status) + "\"";
-    ++requests_[key];
-    latency_[std::string(route)].observe(seconds);
+    const std::tuple<std::string_view, std::string_view, int> key{route, known_method(method), status};
+    auto it = requests_.find(key);
+    if (it == requests_.end()) it = requests_.emplace(RequestKey{route, std::get<1>(key), status}, 0).first;
+    ++it->second;
+    auto h = latency_.find(route);
+    if (h == latency_.end()) h = latency_.emplace(std::string(route), Histogram{}).first;
+    h->second.observe(seconds);
 }
 
 void Metrics::rate_limited(std::string_view scope) { ++rate_limited_[std::string(scope)]; }
@@ -79,7 +82,13 @@ std::string Metrics::render(const MetricsSnapshot& s) const {
     std::string out;
     out.reserve(8192);
     family(out, "carebridge_http_requests_total", "counter", "HTTP requests answered, by route template, method and status.");
-    for (const auto& [labels, n] : requests_) sample(out, "carebridge_http_requests_total", labels, std::to_string(n));
+    for (const auto& [key, n] : requests_) {
+        const auto& [route, method, status] = key;
+        sample(out, "carebridge_http_requests_total",
+               "route=\"" + label_value(route) + "\",method=\"" + std::string(method) + "\",status=\"" +
+                   std::to_string(status) + "\"",
+               std::to_string(n));
+    }
     family(out, "carebridge_http_request_duration_seconds", "histogram",
            "Time from request to answer by route template (event channel routes include the long-poll wait).");
     for (const auto& [route, h] : latency_)

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include "common/histogram.hpp"
 
@@ -50,8 +51,12 @@ public:
     std::string render(const MetricsSnapshot& s) const;
 
 private:
-    std::map<std::string, std::uint64_t> requests_;  // rendered label set -> count
-    std::map<std::string, Histogram> latency_;       // route -> histogram
+    // (route, method, status) -> count. Kept as the parts and escaped only when rendered: a label
+    // string built per request cost more than the rest of counting it. The method is one of
+    // known_method's static strings. Ordered as the rendered label sets would be.
+    using RequestKey = std::tuple<std::string, std::string_view, int>;
+    std::map<RequestKey, std::uint64_t, std::less<>> requests_;
+    std::map<std::string, Histogram, std::less<>> latency_;  // route -> histogram
     std::map<std::string, std::uint64_t> rate_limited_;
 };
 
