@@ -7,6 +7,10 @@
 #   bench/run.sh --smoke    a few chats for a few seconds against a platform with a temporary
 #                           data_dir; exits non-zero on any lost/duplicated/reordered message
 #                           (CTest: bench.smoke). No timing assertions.
+#   bench/run.sh --callgrind  instructions of the platform's engine thread (callgrind, a durable
+#                           platform) for two fixed workloads, set-up and talk: the same count run
+#                           after run, unlike timings on a shared machine; compare two commits
+#                           with it (~5 minutes; needs valgrind)
 #   bench/run.sh --peers    the baselines instead (~20 minutes; installs Debian's nginx and
 #                           ejabberd when missing, needs root): GET discover against nginx's fixed
 #                           JSON vs carebridge; hold and talk against ejabberd over BOSH vs
@@ -17,17 +21,18 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-smoke=0 peers=0 runs=3 platform="" bench="" keep=0 out="$root/bench/RESULTS.md"
+smoke=0 peers=0 callgrind=0 runs=3 platform="" bench="" keep=0 out="$root/bench/RESULTS.md"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --smoke) smoke=1; shift ;;
     --peers) peers=1; shift ;;
+    --callgrind) callgrind=1; shift ;;
     --platform) platform="$2"; shift 2 ;;
     --bench) bench="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) echo "usage: $0 [--smoke|--peers] [--platform BIN --bench BIN] [--runs N] [--out FILE] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--smoke|--peers|--callgrind] [--platform BIN --bench BIN] [--runs N] [--out FILE] [--keep]" >&2; exit 2 ;;
   esac
 done
 
@@ -62,6 +67,9 @@ cleanup() {
 trap cleanup EXIT
 # Every parked long-poll is a socket on both sides: raise the descriptor limit to the maximum.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# Tenths of a second to wait for the platform to listen, and to exit (longer under valgrind).
+START_TENTHS=200
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -109,7 +117,7 @@ start_platform() {
   "$platform" platform --config "$1" > "$log.out" 2> "$log.err" &
   pid=$!
   url=""
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 "$START_TENTHS"); do
     url="$(grep -o 'listening on http://[0-9.:]*' "$log.out" 2>/dev/null | head -1 | cut -d' ' -f3)" || true
     [[ -n "$url" ]] && return 0
     kill -0 "$pid" 2>/dev/null || break
@@ -124,7 +132,7 @@ start_platform() {
 stop_platform() {
   local code=0
   kill -TERM "$pid"
-  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 "$START_TENTHS"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; echo "platform did not stop" >&2; code=1; fi
   wait "$pid" || code=$?
   pid=""
@@ -154,6 +162,28 @@ if [[ $smoke == 1 ]]; then
     --drain 10 --poll-timeout 5 --concurrency 4 --step-timeout 30
   echo "bench smoke: ok" >&2
   exit 0
+fi
+
+if [[ $callgrind == 1 ]]; then
+  command -v valgrind >/dev/null || { echo "bench --callgrind: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+  # The platform runs under callgrind, counting only inside the engine thread's io_context::run
+  # (start-up, key generation and the store's threads are left out).
+  real_platform="$platform" platform="$work/platform-under-callgrind" START_TENTHS=3000
+  printf '#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file="$CALLGRIND_OUT" --dump-instr=no %s "%s" "$@"\n' \
+    "'--toggle-collect=boost::asio::detail::scheduler::run(*'" "$real_platform" > "$platform"
+  chmod +x "$platform"
+  status=0
+  for w in setup talk; do
+    export CALLGRIND_OUT="$work/callgrind.$w.out"
+    if [[ $w == setup ]]; then
+      bench_run callgrind-setup durable 50 900 -- setup --chats 200 --agents 50 --concurrency 8 || status=1
+    else
+      bench_run callgrind-talk durable 20 900 -- talk --chats 20 --rate 40 --duration 10 --warmup 2 || status=1
+    fi
+    total="$(callgrind_annotate "$CALLGRIND_OUT" 2>/dev/null | awk '/PROGRAM TOTALS/ {print $1}')"
+    echo "callgrind $w: ${total:-?} instructions in the engine thread ($(git -C "$root" describe --always --dirty 2>/dev/null))"
+  done
+  exit "$status"
 fi
 
 # peer_bench NAME SERVER_PID LIMIT_SECONDS -- carebridge-bench arguments (a baseline peer)
