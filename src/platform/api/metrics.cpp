@@ -67,7 +67,7 @@ std::string_view known_method(std::string_view m) {
 }  // namespace
 
 void Metrics::request(std::string_view route, std::string_view method, int status, double seconds) {
-    const std::tuple<std::string_view, std::string_view, int> key{route, known_method(method), status};
+    const RequestView key{route, known_method(method), status};
     auto it = requests_.find(key);
     if (it == requests_.end()) it = requests_.emplace(RequestKey{route, std::get<1>(key), status}, 0).first;
     ++it->second;

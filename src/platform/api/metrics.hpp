@@ -55,7 +55,17 @@ private:
     // string built per request cost more than the rest of counting it. The method is one of
     // known_method's static strings. Ordered as the rendered label sets would be.
     using RequestKey = std::tuple<std::string, std::string_view, int>;
-    std::map<RequestKey, std::uint64_t, std::less<>> requests_;
+    using RequestView = std::tuple<std::string_view, std::string_view, int>;
+    // Compares keys and lookups as views (one tuple type: clang's library has no mixed-type
+    // tuple ordering).
+    struct RequestOrder {
+        using is_transparent = void;
+        static RequestView view(const RequestView& v) { return v; }
+        static RequestView view(const RequestKey& k) { return {std::get<0>(k), std::get<1>(k), std::get<2>(k)}; }
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const { return view(a) < view(b); }
+    };
+    std::map<RequestKey, std::uint64_t, RequestOrder> requests_;
     std::map<std::string, Histogram, std::less<>> latency_;  // route -> histogram
     std::map<std::string, std::uint64_t> rate_limited_;
 };
