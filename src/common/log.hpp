@@ -16,6 +16,8 @@
 #include <string_view>
 #include <utility>
 
+#include "common/json_escape.hpp"
+
 namespace carebridge::log {
 
 enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
@@ -39,30 +41,6 @@ inline const char* level_name(Level l) {
         case Level::error: return "error";
     }
     return "info";
-}
-
-// JSON string escaping (RFC 8259): quotes, backslash and control characters.
-inline void append_json_string(std::string& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20 || c == 0x7f) {
-                    out += "\\u00";
-                    out += hex[c >> 4];
-                    out += hex[c & 15];
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    out += '"';
 }
 
 struct State {

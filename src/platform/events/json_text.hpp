@@ -8,11 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "common/json_escape.hpp"
+
 namespace carebridge::platform {
 
-// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped,
-// every other byte as it is.
-void append_json_string(std::string& out, std::string_view s);
+using carebridge::append_json_string;  // common/json_escape.hpp
 
 class JsonText {
 public:
