@@ -77,11 +77,12 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
     // The application: its own message started/completed, or everyone else's as incoming.
     const View sv = impl_->service_view(m);
     if (actor.kind == Actor::Kind::application) {
-        impl_->to_service(m, m.id, Ev(sv, "message", sv.href(msg_path), "started")
-                                       .embed(sv.rel("message"), render_message(sv, m.id, msg, true, actor.name)));
+        // started and completed embed the same resource: rendered once.
+        std::string own = render_message(sv, m.id, msg, true, actor.name);
+        impl_->to_service(m, m.id, Ev(sv, "message", sv.href(msg_path), "started").embed(sv.rel("message"), own));
         impl_->to_service(m, m.id, Ev(sv, "message", sv.href(msg_path), "completed")
                                        .success()
-                                       .embed(sv.rel("message"), render_message(sv, m.id, msg, true, actor.name)));
+                                       .embed(sv.rel("message"), std::move(own)));
     } else {
         impl_->to_service(m, m.id, Ev(sv, "message", sv.href(msg_path), "completed")
                                        .success()
@@ -93,11 +94,11 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
         const View vv = View::visitor(visitor->id);
         const std::string path = messaging_path(chat->id) + "/messages/" + std::to_string(msg.number);
         if (from_visitor) {
-            impl_->to_ucwa(*visitor, chat->id, Ev(vv, "message", vv.href(path), "started")
-                                                   .embed(vv.rel("message"), render_message(vv, chat->id, msg, true, actor.name)));
+            std::string own = render_message(vv, chat->id, msg, true, actor.name);
+            impl_->to_ucwa(*visitor, chat->id, Ev(vv, "message", vv.href(path), "started").embed(vv.rel("message"), own));
             impl_->to_ucwa(*visitor, chat->id, Ev(vv, "message", vv.href(path), "completed")
                                                    .success()
-                                                   .embed(vv.rel("message"), render_message(vv, chat->id, msg, true, actor.name)));
+                                                   .embed(vv.rel("message"), std::move(own)));
         } else {
             const std::string shown = impl_->shown_to_visitor(m, actor.uri, actor.name);
             impl_->to_ucwa(*visitor, chat->id, Ev(vv, "message", vv.href(path), "completed")
@@ -114,12 +115,12 @@ Result<Message> Platform::send_message(const Actor& actor, Conversation& conv, M
         if (!agent) continue;
         const View av = View::agent(agent->id);
         const bool own = p.uri == actor.uri;
+        std::string rendered = render_message(av, m.id, msg, own, actor.name);
         if (own)
-            impl_->to_ucwa(*agent, m.id, Ev(av, "message", av.href(msg_path), "started")
-                                             .embed(av.rel("message"), render_message(av, m.id, msg, true, actor.name)));
+            impl_->to_ucwa(*agent, m.id, Ev(av, "message", av.href(msg_path), "started").embed(av.rel("message"), rendered));
         impl_->to_ucwa(*agent, m.id, Ev(av, "message", av.href(msg_path), "completed")
                                          .success()
-                                         .embed(av.rel("message"), render_message(av, m.id, msg, own, actor.name)));
+                                         .embed(av.rel("message"), std::move(rendered)));
     }
     return msg;
 }

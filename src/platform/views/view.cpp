@@ -1,7 +1,6 @@
 #include "platform/views/view.hpp"
 
-#include <ctime>
-#include <cstdio>
+#include <cstdint>
 
 #include "net/http_types.hpp"
 
@@ -18,17 +17,28 @@ std::string View::rel(std::string_view name) const {
     return std::string(name);
 }
 
-std::string View::base() const {
+namespace {
+std::string_view base_prefix(Side side) {
     switch (side) {
-        case Side::service_app: return "/platformservice/v1/applications/" + app_id;
-        case Side::visitor: return "/ucwa/psanon/v1/applications/" + app_id;
-        case Side::agent: return "/ucwa/v1/applications/" + app_id;
+        case Side::service_app: return "/platformservice/v1/applications/";
+        case Side::visitor: return "/ucwa/psanon/v1/applications/";
+        case Side::agent: return "/ucwa/v1/applications/";
     }
     return {};
 }
+}  // namespace
+
+std::string View::base() const {
+    std::string out(base_prefix(side));
+    out += app_id;
+    return out;
+}
 
 std::string View::href(std::string_view path, std::string_view extra_query) const {
-    std::string out = base();
+    std::string out;
+    out.reserve(40 + app_id.size() + path.size() + endpoint.size() + 13 + extra_query.size());
+    out += base_prefix(side);
+    out += app_id;
     out += path;
     // The original left sip URIs unencoded in endpointId; they are valid query characters.
     char sep = '?';
@@ -62,15 +72,63 @@ std::string participant_key(std::string_view uri) {
     return std::string(uri);
 }
 
+namespace {
+
+// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days): pure
+// arithmetic, where gmtime_r takes glibc's time-zone lock and snprintf parses a format, which
+// together were a fifth of rendering a message resource.
+struct Civil {
+    std::int64_t year;
+    unsigned month, day;
+};
+
+Civil civil_from_days(std::int64_t z) {
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+    return {static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2), month, day};
+}
+
+char* put_digits(char* p, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        p[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return p + width;
+}
+
+}  // namespace
+
 std::string iso8601(std::int64_t unix_ms) {
-    const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (tm.tm_year + 1900) % 10000,
-                  (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
-                  tm.tm_sec % 100, static_cast<int>(unix_ms % 1000));
-    return buf;
+    // Floor division: a time before 1970 still has a non-negative millisecond and second part.
+    std::int64_t secs = unix_ms / 1000, ms = unix_ms % 1000;
+    if (ms < 0) ms += 1000, --secs;
+    std::int64_t days = secs / 86400, in_day = secs % 86400;
+    if (in_day < 0) in_day += 86400, --days;
+    const Civil date = civil_from_days(days);
+    // "YYYY-MM-DDTHH:MM:SS.mmmZ"; the year is written modulo 10000, as before.
+    const auto year = static_cast<unsigned>(((date.year % 10000) + 10000) % 10000);
+    char buf[24];
+    char* p = put_digits(buf, year, 4);
+    *p++ = '-';
+    p = put_digits(p, date.month, 2);
+    *p++ = '-';
+    p = put_digits(p, date.day, 2);
+    *p++ = 'T';
+    p = put_digits(p, static_cast<unsigned>(in_day / 3600), 2);
+    *p++ = ':';
+    p = put_digits(p, static_cast<unsigned>(in_day / 60 % 60), 2);
+    *p++ = ':';
+    p = put_digits(p, static_cast<unsigned>(in_day % 60), 2);
+    *p++ = '.';
+    p = put_digits(p, static_cast<unsigned>(ms), 3);
+    *p++ = 'Z';
+    return std::string(buf, p);
 }
 
 std::string data_uri(std::string_view content_type, std::string_view text) {
