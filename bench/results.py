@@ -108,13 +108,14 @@ def per_run(runs, keys):
 
 def main():
     ap = argparse.ArgumentParser()
-    for name in ("work", "out", "started", "load-before", "load-after", "commit", "talk", "light", "setup", "hold"):
+    for name in ("work", "out", "started", "load-before", "load-after", "commit", "talk", "light", "setup", "setup-wide", "hold"):
         ap.add_argument("--" + name, required=True)
     a = ap.parse_args()
     model, cpus, kernel, mem_gib = machine()
     tm, td = load(a.work, "talk-memory"), load(a.work, "talk-durable")
     xm, xd = load(a.work, "light-memory"), load(a.work, "light-durable")
     setup, hold = load(a.work, "setup-durable"), load(a.work, "hold-durable")
+    setup_wide = load(a.work, "setup-wide-durable")
 
     md = ["# carebridge benchmark results", "",
           f"Latest `bench/run.sh` run: {a.started}, commit `{a.commit}`. Each figure is the median of "
@@ -130,21 +131,24 @@ def main():
           "`bench/run.sh` (builds `scripts/build.sh release`, then for each scenario starts "
           "`carebridge platform` with a generated config and runs):", "",
           "```", f"carebridge-bench {a.talk} --url URL --pid PID --callback-listen 127.0.0.1:PORT",
-          f"carebridge-bench {a.light} ...", f"carebridge-bench {a.setup} ...",
+          f"carebridge-bench {a.light} ...", f"carebridge-bench {a.setup} ...", f"carebridge-bench {a.setup_wide} ...",
           f"carebridge-bench {a.hold} ...", "```", "",
           "Durable runs set `data_dir` and `[store] synchronous = \"full\"`; in-memory runs have no "
           "`data_dir`. talk and setup are measured on both sides of each message/chat by the generator "
           "(latency = sender's POST start → receiver's long-poll answer).", ""]
     md += ["## talk: " + a.talk.replace("talk ", ""), ""] + talk_table(tm, td) + [""]
     md += ["## talk, light load: " + a.light.replace("talk ", ""), ""] + talk_table(xm, xd) + [""]
-    md += ["## setup (durable): " + a.setup.replace("setup ", ""), ""] + simple_table(setup, [
+    setup_rows = [
         ("chats/s", "complete chats/s", 1), ("setup p50", "set-up time p50 (ms)", 1),
         ("setup p99", "set-up time p99 (ms)", 1), ("requests per chat", "HTTP requests per chat", 1),
         ("callbacks per chat", "callbacks per chat", 1), ("platform cpu", "platform CPU (% of a core)", 0),
         ("platform waiting for a core", "platform waiting for a core (% of time)", 0),
         ("platform cpu per chat", "platform CPU per chat (ms)", 2),
         ("platform rss growth per chat", "platform RSS growth per chat (KiB)", 1),
-        ("generator cpu", "generator CPU (% of a core)", 0)]) + [""]
+        ("generator cpu", "generator CPU (% of a core)", 0)]
+    for args, runs in ((a.setup, setup), (a.setup_wide, setup_wide)):
+        if runs:
+            md += ["## setup (durable): " + args.replace("setup ", ""), ""] + simple_table(runs, setup_rows) + [""]
     md += ["## hold (durable): " + a.hold.replace("hold ", ""), ""] + simple_table(hold, [
         ("chats opened", "chats open", 0), ("chats set-up rate", "set-up rate on the way (chats/s)", 1),
         ("platform rss at start", "platform RSS at start (MiB)", 1), ("platform rss", "platform RSS holding them (MiB)", 1),
@@ -159,7 +163,10 @@ def main():
     d_rate = median(td, "delivered")
     p99 = median(td, "latency p99")
     loss = sum((median(r, k) or 0) for r in (tm, td, xm, xd) for k in ("lost", "duplicated", "reordered", "misrouted"))
-    chats_s = median(setup, "chats/s")
+    # The capacity: the better of the two concurrencies' medians (each table shows its latency).
+    setup_best = max(((median(r, "chats/s") or 0, args) for args, r in ((a.setup, setup), (a.setup_wide, setup_wide)) if r),
+                     default=(None, a.setup))
+    chats_s = setup_best[0]
     rss = median(hold, "platform rss")
     held = median(hold, "chats opened")
     md += ["## Targets of issue 6 (2-core floors)", "", "| target | measured (median) | met |", "|---|---|---|",
@@ -169,10 +176,11 @@ def main():
            target("talk: p99 ≤ 25 ms at 5,000 msgs/s", f"{fmt(p99, 2)} ms at {fmt(median(td, 'delivered'))} msgs/s delivered (durable)",
                   (p99 or 1e9) <= 25 and (median(td, "delivered") or 0) >= 4900),
            target("talk: zero lost/duplicated/reordered", f"{fmt(loss)} in all talk runs", loss == 0),
-           target("setup: ≥ 300 chats/s", f"{fmt(chats_s)} chats/s", (chats_s or 0) >= 300),
+           target("setup: ≥ 300 chats/s", f"{fmt(chats_s)} chats/s (" + setup_best[1].split("--concurrency ")[-1].split()[0] + " in flight)",
+                  (chats_s or 0) >= 300),
            "| `GET discover` ≥ 50% of nginx | measured by `bench/run.sh --peers`: see *Baselines* below | — |", ""]
     errs = {}
-    for runs in (tm, td, xm, xd, setup, hold):
+    for runs in (tm, td, xm, xd, setup, setup_wide, hold):
         for k, v in errors(runs).items():
             errs[k] = errs.get(k, 0) + v
     md += ["## Errors seen by the generator (all runs)", ""]
@@ -181,7 +189,8 @@ def main():
     for runs in (tm, td, xm, xd):
         md += per_run(runs, ["delivered", "latency p50", "latency p99", "platform cpu", "platform waiting for a core",
                              "generator cpu"]) + [""]
-    md += ["setup:", ""] + per_run(setup, ["chats/s", "setup p50", "setup p99", "platform cpu",
+    for label, runs in (("setup:", setup), ("setup, wider:", setup_wide)):
+        md += [label, ""] + per_run(runs, ["chats/s", "setup p50", "setup p99", "platform cpu",
                                            "platform waiting for a core"]) + [""]
     md += ["hold:", ""] + per_run(hold, ["chats opened", "platform rss", "platform rss per chat", "platform fds"]) + [""]
 

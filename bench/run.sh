@@ -39,7 +39,10 @@ done
 # Sizes of the full run (override from the environment).
 TALK_CHATS=${TALK_CHATS:-200} TALK_RATE=${TALK_RATE:-5000} TALK_SECONDS=${TALK_SECONDS:-15}
 LIGHT_RATE=${LIGHT_RATE:-500}
-SETUP_CHATS=${SETUP_CHATS:-1000} SETUP_CONCURRENCY=${SETUP_CONCURRENCY:-64}
+SETUP_CHATS=${SETUP_CHATS:-2000} SETUP_CONCURRENCY=${SETUP_CONCURRENCY:-64}
+# Set-up is also run with twice as many chats in flight: at 64 a chat's ~20 steps, each waiting
+# for its commit, leave the cores partly idle, so the platform's capacity shows only wider.
+SETUP_WIDE_CONCURRENCY=${SETUP_WIDE_CONCURRENCY:-128}
 HOLD_CHATS=${HOLD_CHATS:-10000} HOLD_AGENTS=${HOLD_AGENTS:-1000} HOLD_SECONDS=${HOLD_SECONDS:-10}
 HOLD_RUNS=${HOLD_RUNS:-1}
 # Sizes of the baselines (--peers). Hold: 2 BOSH sessions per chat, each a parked request, so
@@ -248,6 +251,7 @@ status=0
 talk_args=(talk --chats "$TALK_CHATS" --rate "$TALK_RATE" --duration "$TALK_SECONDS" --warmup 3)
 light_args=(talk --chats "$TALK_CHATS" --rate "$LIGHT_RATE" --duration "$TALK_SECONDS" --warmup 3)
 setup_args=(setup --chats "$SETUP_CHATS" --agents 100 --concurrency "$SETUP_CONCURRENCY")
+setup_wide_args=(setup --chats "$SETUP_CHATS" --agents 100 --concurrency "$SETUP_WIDE_CONCURRENCY")
 hold_args=(hold --chats "$HOLD_CHATS" --agents "$HOLD_AGENTS" --concurrency 64 --duration "$HOLD_SECONDS")
 for ((r = 1; r <= runs; r++)); do
   bench_run "talk-memory-$r" memory "$TALK_CHATS" 300 -- "${talk_args[@]}" || status=1
@@ -255,6 +259,7 @@ for ((r = 1; r <= runs; r++)); do
   bench_run "light-memory-$r" memory "$TALK_CHATS" 300 -- "${light_args[@]}" || status=1
   bench_run "light-durable-$r" durable "$TALK_CHATS" 300 -- "${light_args[@]}" || status=1
   bench_run "setup-durable-$r" durable 100 300 -- "${setup_args[@]}" || status=1
+  bench_run "setup-wide-durable-$r" durable 100 300 -- "${setup_wide_args[@]}" || status=1
 done
 for ((r = 1; r <= HOLD_RUNS; r++)); do
   bench_run "hold-durable-$r" durable "$HOLD_AGENTS" 900 -- "${hold_args[@]}" || status=1
@@ -263,6 +268,6 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 "$root/bench/results.py" --work "$work" --out "$out" --started "$started" \
   --load-before "$load_before" --load-after "$load_after" --commit "$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)" \
-  --talk "${talk_args[*]}" --light "${light_args[*]}" --setup "${setup_args[*]}" --hold "${hold_args[*]}"
+  --talk "${talk_args[*]}" --light "${light_args[*]}" --setup "${setup_args[*]}" --setup-wide "${setup_wide_args[*]}" --hold "${hold_args[*]}"
 echo "wrote $out" >&2
 exit "$status"
