@@ -146,17 +146,24 @@ stop_platform() {
 bench_run() {
   local name="$1" store="$2" agents="$3" limit="$4" data="" code=0
   shift 5
-  local cb
-  cb="$(free_port)"
-  [[ "$store" == durable ]] && data="$work/data-$name" && mkdir -p "$data"
-  write_config "$work/$name.toml" "$cb" "$agents" "$data"
-  start_platform "$work/$name.toml"
-  echo "== $name: carebridge-bench $* (platform $store, pid $pid)" >&2
-  timeout "$limit" "$bench" "$@" --url "$url" --pid "$pid" --callback-listen "127.0.0.1:$cb" \
-    --json "$work/$name.json" > "$work/$name.txt" || code=$?
-  cat "$work/$name.txt" >&2
-  stop_platform || code=1
-  [[ "$store" == durable ]] && rm -rf "$data"
+  local cb attempt
+  # The callback port is picked before the platform starts (its config names it); another
+  # program may take it meanwhile (CTest runs tests in parallel): then try another one.
+  for attempt in 1 2 3; do
+    code=0
+    cb="$(free_port)"
+    [[ "$store" == durable ]] && data="$work/data-$name" && rm -rf "$data" && mkdir -p "$data"
+    write_config "$work/$name.toml" "$cb" "$agents" "$data"
+    start_platform "$work/$name.toml"
+    echo "== $name: carebridge-bench $* (platform $store, pid $pid)" >&2
+    timeout "$limit" "$bench" "$@" --url "$url" --pid "$pid" --callback-listen "127.0.0.1:$cb" \
+      --json "$work/$name.json" > "$work/$name.txt" 2> "$work/$name.err" || code=$?
+    cat "$work/$name.txt" "$work/$name.err" >&2
+    stop_platform || code=1
+    [[ "$store" == durable ]] && rm -rf "$data"
+    grep -q "bind: Address already in use" "$work/$name.err" || break
+    echo "== $name: callback port $cb was taken, again with another" >&2
+  done
   return "$code"
 }
 

@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 
 #include <boost/asio/as_tuple.hpp>
@@ -11,7 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/url/parse.hpp>
 #include <vector>
 
@@ -37,7 +38,8 @@ asio::awaitable<Outcome> exchange_on(Stream& stream, Connection& conn, const Cli
                                      SteadyClock::time_point deadline) {
     Outcome out;
     conn.tcp().expires_at(deadline);
-    auto [wec, wn] = co_await http::async_write(stream, req, as_tuple(use_awaitable));
+    const std::array<asio::const_buffer, 2> wire{asio::buffer(req.head), asio::buffer(req.body)};
+    auto [wec, wn] = co_await asio::async_write(stream, wire, as_tuple(use_awaitable));
     if (wec) {
         out.error = describe(wec, "write", deadline);
         co_return out;
@@ -45,7 +47,7 @@ asio::awaitable<Outcome> exchange_on(Stream& stream, Connection& conn, const Cli
     http::response_parser<http::string_body> parser;
     parser.header_limit(64 * 1024);
     parser.body_limit(64 * 1024 * 1024);
-    if (req.method() == http::verb::head) parser.skip(true);
+    if (req.head_method) parser.skip(true);
     conn.tcp().expires_at(deadline);
     auto [rec, rn] = co_await http::async_read(stream, conn.buffer, parser, as_tuple(use_awaitable));
     out.got_response_bytes = parser.got_some() || conn.buffer.size() != 0;

@@ -21,7 +21,15 @@ namespace carebridge::net::detail {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using SteadyClock = std::chrono::steady_clock;
-using ClientRequest = beast::http::request<beast::http::string_body>;
+
+// A request as its wire text, checked and built once (http_client.cpp build_request) and sent in
+// one gather write: Beast's serializer over a fields container cost more per callback than the
+// rest of sending it.
+struct ClientRequest {
+    std::string head;  // request line and header fields, through the empty line
+    std::string body;
+    bool head_method = false;  // HEAD: the response carries no body
+};
 
 struct Target {
     bool secure = false;

@@ -6,8 +6,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/http/verb.hpp>
 #include <iostream>
 #include <optional>
 #include <unordered_map>
@@ -18,7 +16,6 @@
 namespace carebridge::net {
 
 using namespace detail;
-namespace http = beast::http;
 
 namespace {
 
@@ -27,25 +24,37 @@ namespace {
 constexpr std::size_t max_idle_per_origin = 256;
 constexpr auto idle_ttl = std::chrono::seconds(30);
 
+// RFC 9110 5.6.2: a field name (and a method) is a token.
+bool is_token(std::string_view s) {
+    static constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               extra.find(c) != std::string_view::npos;
+    });
+}
+
 // Builds the request, or returns an error message.
 std::string build_request(ClientRequest& req, const Target& target, const std::string& method,
                           const HeaderList& headers, std::string body) {
-    if (method.empty() || !header_safe(method) || method.find(' ') != std::string::npos)
-        return "invalid method";
-    if (auto verb = http::string_to_verb(method); verb != http::verb::unknown) req.method(verb);
-    else req.method_string(method);
-    req.target(target.path);
-    req.version(11);
+    if (!is_token(method)) return "invalid method";
+    std::string& head = req.head;
+    head.reserve(64 + target.path.size() + target.host_header.size() + 48 * headers.size());
+    head.append(method).append(" ").append(target.path).append(" HTTP/1.1\r\n");
+    bool host = false, agent = false;
     for (const auto& [name, value] : headers) {
-        if (name.empty() || !header_safe(name) || !header_safe(value)) return "invalid header: " + name;
+        if (!is_token(name) || !header_safe(value))
+            return "invalid header: " + name;
         // Framing is ours: the body is always sent with a Content-Length.
         if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding")) continue;
-        req.insert(name, value);
+        host = host || iequals(name, "Host");
+        agent = agent || iequals(name, "User-Agent");
+        head.append(name).append(": ").append(value).append("\r\n");
     }
-    if (req.find(http::field::host) == req.end()) req.set(http::field::host, target.host_header);
-    if (req.find(http::field::user_agent) == req.end()) req.set(http::field::user_agent, "carebridge");
-    req.content_length(body.size());
-    req.body() = std::move(body);
+    if (!host) head.append("Host: ").append(target.host_header).append("\r\n");
+    if (!agent) head.append("User-Agent: carebridge\r\n");
+    head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+    req.body = std::move(body);
+    req.head_method = method == "HEAD";
     return {};
 }
 

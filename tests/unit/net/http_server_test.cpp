@@ -85,6 +85,36 @@ TEST_F(ServerTest, AnswersAGetThroughTheClient) {
     EXPECT_EQ(header("Content-Length"), "11");
 }
 
+TEST_F(ServerTest, ClientFramesItsOwnRequestWhateverTheCallerPasses) {
+    std::optional<Request> seen;
+    start([&](Request&& req, Responder respond) {
+        seen = req;
+        respond(text("ok"));
+    });
+    // The caller's Host and User-Agent win; its framing headers never reach the wire; an
+    // extension method goes as written; an empty body still says Content-Length: 0.
+    auto res = fetch("PURGE", "/x", {},
+                     {{"host", "desk.example:81"}, {"User-Agent", "sdk/1"}, {"Content-Length", "99"},
+                      {"Transfer-Encoding", "chunked"}, {"X-Twice", "a"}, {"X-Twice", "b"}});
+    ASSERT_TRUE(res.ok()) << res.error;
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(seen->method, "PURGE");
+    EXPECT_EQ(seen->header("host"), "desk.example:81");
+    EXPECT_EQ(seen->header("user-agent"), "sdk/1");
+    EXPECT_EQ(seen->header("content-length"), "0");
+    EXPECT_FALSE(seen->header("transfer-encoding"));
+    int twice = 0, hosts = 0;
+    for (const auto& [k, v] : seen->headers) {
+        twice += iequals(k, "X-Twice");
+        hosts += iequals(k, "Host");
+    }
+    EXPECT_EQ(twice, 2);
+    EXPECT_EQ(hosts, 1);
+    EXPECT_NE(fetch("GET", "/x", {}, {{"Bad:Name", "v"}}).error.find("invalid header"), std::string::npos);
+    EXPECT_NE(fetch("GET", "/x", {}, {{"X-Ok", "v\r\nInjected: 1"}}).error.find("invalid header"), std::string::npos);
+    EXPECT_NE(fetch("GE T", "/x").error.find("invalid method"), std::string::npos);
+}
+
 TEST_F(ServerTest, EchoesAPostBody) {
     start([](Request&& req, Responder respond) { respond(text(req.method + ":" + req.body)); });
     auto res = fetch("POST", "/echo", std::string(100'000, 'x'));
