@@ -4,8 +4,13 @@
 
 namespace carebridge::platform::api {
 
-std::vector<std::string> split_path(std::string_view path) {
-    std::vector<std::string> out;
+namespace {
+
+// The non-empty segments of a path, as views into it.
+template <class Segment>
+std::vector<Segment> split(std::string_view path) {
+    std::vector<Segment> out;
+    out.reserve(8);
     std::size_t i = 0;
     while (i < path.size()) {
         if (path[i] == '/') {
@@ -19,6 +24,10 @@ std::vector<std::string> split_path(std::string_view path) {
     }
     return out;
 }
+
+}  // namespace
+
+std::vector<std::string> split_path(std::string_view path) { return split<std::string>(path); }
 
 void Router::add(std::string method, std::string_view pattern, RouteHandler handler) {
     routes_.push_back({std::move(method), split_path(pattern), std::move(handler), std::string(pattern)});
@@ -35,7 +44,9 @@ std::vector<Router::RouteInfo> Router::routes() const {
 }
 
 void Router::dispatch(net::Request& req, net::Responder& respond, std::string* route) const {
-    const auto segments = split_path(req.path);
+    // Views into req.path (which outlives the dispatch): a request's path is split once per
+    // request, and copying its segments was most of routing.
+    const auto segments = split<std::string_view>(req.path);
     // HEAD is GET without a body (RFC 9110 9.3.2); the server drops the body.
     const std::string_view method = req.method == "HEAD" ? std::string_view("GET") : std::string_view(req.method);
     std::string allowed;  // for a 405's Allow header
@@ -45,7 +56,7 @@ void Router::dispatch(net::Request& req, net::Responder& respond, std::string* r
         Params params;
         bool match = true;
         for (std::size_t i = 0; i < segments.size() && match; ++i) {
-            if (r.segments[i] == "{}") params.push_back(segments[i]);
+            if (r.segments[i] == "{}") params.emplace_back(segments[i]);
             else match = r.segments[i] == segments[i];
         }
         if (!match) continue;
