@@ -3,6 +3,7 @@
 // Application (a pool of connections plus the callback receiver), visitors and agents (a
 // request pool and a long-polled event channel each). Single-threaded: everything runs on the
 // one io_context thread.
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
 #include <array>
@@ -129,7 +130,8 @@ private:
 // Links and embedded resources of HAL JSON.
 std::string link(const boost::json::value& resource, std::string_view rel);
 const boost::json::object* embedded(const boost::json::object& o);
-std::optional<boost::json::value> parse_json(std::string_view text);
+// With a storage (a monotonic resource), the value must not outlive it.
+std::optional<boost::json::value> parse_json(std::string_view text, boost::json::storage_ptr storage = {});
 std::string last_segment(std::string_view href);  // ".../conversations/ab12?x=y" -> "ab12"
 
 }  // namespace bench
