@@ -68,7 +68,7 @@ std::optional<net::Response> Defences::limit(RateLimiter& limiter, const std::st
 }
 
 std::optional<net::Response> Defences::check(const net::Request& req, std::int64_t now_ms) {
-    const auto segments = split_path(req.path);
+    const auto segments = path_segments(req.path);
     const bool post = req.method == "POST";
     const bool message = post && segments.size() >= 3 && segments.back() == "messages" &&
                          segments[segments.size() - 2] == "messaging";

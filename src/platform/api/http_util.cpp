@@ -71,7 +71,7 @@ Result<std::optional<std::string>> string_field(const json::object& o, const cha
     return std::optional<std::string>{std::string(v->as_string())};
 }
 
-std::string bearer_token(const net::Request& req) {
+std::string_view bearer_token(const net::Request& req) {
     auto h = req.header("Authorization");
     if (!h) return {};
     std::string_view v = *h;
@@ -79,7 +79,7 @@ std::string bearer_token(const net::Request& req) {
     v.remove_prefix(7);
     while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
     if (v.substr(0, 5) == "psat=") v.remove_prefix(5);
-    return std::string(v);
+    return v;
 }
 
 void add_cors(net::Response& res, std::string_view origin) {

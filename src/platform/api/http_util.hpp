@@ -25,7 +25,8 @@ Result<std::optional<std::string>> string_field(const boost::json::object& o, co
                                                 bool required);
 
 // "Authorization: Bearer <token>" -> token ("psat=" prefix removed). Empty when absent.
-std::string bearer_token(const net::Request& req);
+// A view into the request's Authorization header (valid while the request is).
+std::string_view bearer_token(const net::Request& req);
 
 // CORS for an allowed origin (reflects it exactly, never "*").
 void add_cors(net::Response& res, std::string_view origin);

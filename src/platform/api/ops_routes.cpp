@@ -30,7 +30,7 @@ struct PathIds {
 };
 PathIds ids_of(std::string_view path) {
     PathIds ids;
-    const auto seg = split_path(path);
+    const auto seg = path_segments(path);
     for (std::size_t i = 0; i + 1 < seg.size(); ++i) {
         if (seg[i] == "conversations") ids.conversation = seg[i + 1];
         if (seg[i] == "applications" && i > 0) {

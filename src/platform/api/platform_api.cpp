@@ -87,14 +87,14 @@ bool PlatformApi::is_console_path(std::string_view path) {
 }
 
 std::string PlatformApi::anonymous_cors_origin(const net::Request& req, std::string_view origin) {
-    const auto segments = split_path(req.path);  // ucwa psanon v1 applications [id ...]
+    const auto segments = path_segments(req.path);  // ucwa psanon v1 applications [id ...]
     if (segments.size() > 4) {
-        UcwaApp* app = platform_.ucwa_app(segments[4]);
+        UcwaApp* app = platform_.ucwa_app(std::string(segments[4]));
         if (app && app->kind == UcwaKind::visitor && origin_allowed(app->allowed_origins, origin))
             return std::string(origin);
         return {};
     }
-    if (const std::string token = bearer_token(req); !token.empty()) {
+    if (const std::string_view token = bearer_token(req); !token.empty()) {
         // Expired tokens count too: the page must be able to read the 401 that tells it so.
         auto origins = tokens_.anon_token_origins(token);
         return origins && origin_allowed(*origins, origin) ? std::string(origin) : std::string();
@@ -108,7 +108,7 @@ std::string PlatformApi::anonymous_cors_origin(const net::Request& req, std::str
 }
 
 Result<TrustedApp*> PlatformApi::service_app(const net::Request& req, const std::string& app_id) {
-    const std::string token = bearer_token(req);
+    const std::string_view token = bearer_token(req);
     if (token.empty()) return unauthorized("MissingToken", "a bearer token is required");
     auto owner = tokens_.verify_app_token(token, now_s());
     if (!owner) return owner.error();
@@ -143,7 +143,7 @@ bool PlatformApi::origin_allowed(const std::vector<std::string>& allowed,
 
 Result<UcwaApp*> PlatformApi::ucwa_caller(const net::Request& req, Side side,
                                           const std::string& app_id) {
-    const std::string token = bearer_token(req);
+    const std::string_view token = bearer_token(req);
     if (token.empty()) return unauthorized("MissingToken", "a bearer token is required");
     UcwaApp* app = platform_.ucwa_app(app_id);
     if (side == Side::visitor) {

@@ -28,6 +28,7 @@ std::vector<Segment> split(std::string_view path) {
 }  // namespace
 
 std::vector<std::string> split_path(std::string_view path) { return split<std::string>(path); }
+std::vector<std::string_view> path_segments(std::string_view path) { return split<std::string_view>(path); }
 
 void Router::add(std::string method, std::string_view pattern, RouteHandler handler) {
     routes_.push_back({std::move(method), split_path(pattern), std::move(handler), std::string(pattern)});
@@ -46,7 +47,7 @@ std::vector<Router::RouteInfo> Router::routes() const {
 void Router::dispatch(net::Request& req, net::Responder& respond, std::string* route) const {
     // Views into req.path (which outlives the dispatch): a request's path is split once per
     // request, and copying its segments was most of routing.
-    const auto segments = split<std::string_view>(req.path);
+    const auto segments = path_segments(req.path);
     // HEAD is GET without a body (RFC 9110 9.3.2); the server drops the body.
     const std::string_view method = req.method == "HEAD" ? std::string_view("GET") : std::string_view(req.method);
     std::string allowed;  // for a 405's Allow header

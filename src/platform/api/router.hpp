@@ -38,5 +38,7 @@ private:
 };
 
 std::vector<std::string> split_path(std::string_view path);
+// The same segments as views into `path` (no copies; valid while `path` is).
+std::vector<std::string_view> path_segments(std::string_view path);
 
 }  // namespace carebridge::platform::api

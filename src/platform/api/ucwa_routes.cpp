@@ -33,7 +33,7 @@ void PlatformApi::add_ucwa_routes(Side side) {
     // Step 5: create the application (the same token / EndpointId gets the same one back).
     router_.add("POST", A, [this, visitor_side](net::Request& req, const Params&, net::Responder& respond) {
         CB_TRY(body, json_body(req, !visitor_side));
-        const std::string token = bearer_token(req);
+        const std::string_view token = bearer_token(req);
         if (token.empty()) return respond(error_response(unauthorized("MissingToken", "a bearer token is required")));
         UcwaApp* app = nullptr;
         bool created = true;

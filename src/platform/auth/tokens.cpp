@@ -31,25 +31,29 @@ std::string claim_string(const json::object& c, const char* name) {
 }  // namespace
 
 TokenService::TokenService(const KeyRing& keys, std::string issuer)
-    : keys_(keys), issuer_(std::move(issuer)) {}
+    : keys_(keys),
+      issuer_(std::move(issuer)),
+      app_audience_(issuer_ + kAppAudience),
+      user_audience_(issuer_ + kUserAudience),
+      anon_audience_(issuer_ + kAnonAudience) {}
 
 std::string TokenService::issue_app_token(const std::string& app_id, std::int64_t now,
                                           std::int64_t ttl) const {
-    auto c = base_claims(issuer_, issuer_ + kAppAudience, "app", now, ttl);
+    auto c = base_claims(issuer_, app_audience_, "app", now, ttl);
     c["sub"] = app_id;
     return jwt_sign(keys_.current(), c);
 }
 
 std::string TokenService::issue_user_token(const std::string& agent_uri, std::int64_t now,
                                            std::int64_t ttl) const {
-    auto c = base_claims(issuer_, issuer_ + kUserAudience, "user", now, ttl);
+    auto c = base_claims(issuer_, user_audience_, "user", now, ttl);
     c["sub"] = agent_uri;
     return jwt_sign(keys_.current(), c);
 }
 
 std::string TokenService::issue_anon_token(AnonGrant& grant, std::int64_t now,
                                            std::int64_t ttl) const {
-    auto c = base_claims(issuer_, issuer_ + kAnonAudience, "anon", now, ttl);
+    auto c = base_claims(issuer_, anon_audience_, "anon", now, ttl);
     c["sub"] = grant.app_id;
     c["aeu"] = grant.endpoint;   // application endpoint uri, as the original's claim
     c["asi"] = grant.session_id;  // application session id
@@ -89,7 +93,7 @@ Result<std::shared_ptr<const TokenService::Verified>> TokenService::verify(
         }
     }
     // No leeway: the platform issues and verifies on the same clock.
-    auto v = jwt_verify(keys_, token, {issuer_, audience, now, 0, audience == issuer_ + kAnonAudience});
+    auto v = jwt_verify(keys_, token, {issuer_, audience, now, 0, audience == anon_audience_});
     if (v.error == JwtError::expired) return unauthorized("TokenExpired", "the token has expired");
     if (!v.ok())
         return unauthorized("InvalidToken", std::string("the token is not valid (") +
@@ -102,7 +106,7 @@ Result<std::shared_ptr<const TokenService::Verified>> TokenService::verify(
     verified->subject = claim_string(v.claims, "sub");
     const auto* exp = v.claims.if_contains("exp");
     if (exp && exp->is_int64()) verified->expires = exp->as_int64();
-    if (audience == issuer_ + kAnonAudience) {
+    if (audience == anon_audience_) {
         AnonGrant& g = verified->grant;
         g.app_id = verified->subject;
         g.endpoint = claim_string(v.claims, "aeu");
@@ -122,20 +126,20 @@ Result<std::shared_ptr<const TokenService::Verified>> TokenService::verify(
 }
 
 Result<std::string> TokenService::verify_app_token(std::string_view token, std::int64_t now) const {
-    auto v = verify(token, issuer_ + kAppAudience, "app", now);
+    auto v = verify(token, app_audience_, "app", now);
     if (!v) return v.error();
     return (*v)->subject;
 }
 
 Result<std::string> TokenService::verify_user_token(std::string_view token,
                                                     std::int64_t now) const {
-    auto v = verify(token, issuer_ + kUserAudience, "user", now);
+    auto v = verify(token, user_audience_, "user", now);
     if (!v) return v.error();
     return (*v)->subject;
 }
 
 Result<AnonGrant> TokenService::verify_anon_token(std::string_view token, std::int64_t now) const {
-    auto v = verify(token, issuer_ + kAnonAudience, "anon", now);
+    auto v = verify(token, anon_audience_, "anon", now);
     if (!v) return v.error();
     return (*v)->grant;
 }
@@ -148,13 +152,13 @@ std::optional<std::vector<std::string>> TokenService::anon_token_origins(std::st
         std::lock_guard lock(verified_mutex_);
         if (keys_.generation() == verified_generation_)
             if (auto it = verified_.find(token);
-                it != verified_.end() && it->second->audience == issuer_ + kAnonAudience &&
+                it != verified_.end() && it->second->audience == anon_audience_ &&
                 it->second->typ == "anon")
                 return it->second->grant.origins;
     }
     // Any time is accepted: only signature, issuer, audience and type are checked here.
     constexpr std::int64_t kAnyTime = std::int64_t{1} << 40;
-    auto v = jwt_verify(keys_, token, {issuer_, issuer_ + kAnonAudience, 0, kAnyTime, true});
+    auto v = jwt_verify(keys_, token, {issuer_, anon_audience_, 0, kAnyTime, true});
     if (!v.ok() || claim_string(v.claims, "typ") != "anon") return std::nullopt;
     return split_origins(claim_string(v.claims, "ao"));
 }

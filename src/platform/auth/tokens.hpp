@@ -68,6 +68,8 @@ private:
                                                    const char* typ, std::int64_t now) const;
     const KeyRing& keys_;
     std::string issuer_;
+    // issuer + the audience suffix of each token kind, built once (compared on every request).
+    std::string app_audience_, user_audience_, anon_audience_;
     // Clients present the same token on every request and an RS256 verification costs tens
     // of microseconds (it was the platform's largest single cost per message): tokens whose
     // signature verified are remembered until they expire.
