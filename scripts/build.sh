@@ -3,10 +3,13 @@
 #   scripts/build.sh [release]  -> build/release : RelWithDebInfo, no tests
 #   scripts/build.sh sanitize   -> build/sanitize: Debug at -O1 with ASan+UBSan, tests on
 #                                  (-O1 keeps sanitized test runs fast and stack traces usable)
+#   scripts/build.sh threads    -> build/threads : ThreadSanitizer, only the tests of the layers
+#                                  that run threads of their own (net: I/O threads; store: writer)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 mode="${1:-release}"
+targets=()
 case "$mode" in
   release)
     dir=build/release
@@ -17,8 +20,14 @@ case "$mode" in
     args=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1"
           -DCAREBRIDGE_SANITIZE=ON -DCAREBRIDGE_TESTS=ON)
     ;;
+  threads)
+    dir=build/threads
+    args=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1"
+          -DCAREBRIDGE_SANITIZE=OFF -DCAREBRIDGE_TSAN=ON -DCAREBRIDGE_TESTS=ON)
+    targets=(--target net_tests store_tests)
+    ;;
   *)
-    echo "usage: $0 [release|sanitize]" >&2
+    echo "usage: $0 [release|sanitize|threads]" >&2
     exit 2
     ;;
 esac
@@ -31,4 +40,4 @@ if command -v ccache >/dev/null 2>&1; then
 fi
 
 cmake -S . -B "$dir" -G Ninja "${args[@]}"
-cmake --build "$dir" --parallel "$(nproc)"
+cmake --build "$dir" --parallel "$(nproc)" "${targets[@]}"

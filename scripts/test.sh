@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/deps.sh
 scripts/build.sh sanitize
+scripts/build.sh threads  # the threaded layers' tests under ThreadSanitizer
 
 # LeakSanitizer stops the process with ptrace-like machinery at exit; where that is forbidden
 # (some containers, running under strace/gdb) every test would die with "LeakSanitizer has
@@ -31,6 +32,10 @@ export UBSAN_OPTIONS="print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 
 status=0
 ctest --test-dir build/sanitize --output-on-failure -j2 --timeout 300 || status=$?
+for t in net_tests store_tests; do
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1${TSAN_OPTIONS:+ $TSAN_OPTIONS}" \
+    timeout 600 "build/threads/tests/$t" --gtest_brief=1 || status=1
+done
 # Then every fuzz target for a short bounded time (build/fuzz, clang; see docs/TESTING.md),
 # failing CI on any crash while still reporting ctest's failure first.
 scripts/fuzz.sh ci || { [[ $status -ne 0 ]] || status=1; }

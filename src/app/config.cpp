@@ -288,10 +288,12 @@ void durations(const toml::table& root, std::string_view name,
 }
 
 PlatformConfig parse_document(const toml::table& root) {
-    check_keys(root, "", {"listen", "public_url", "data_dir", "tokens", "events", "limits",
+    check_keys(root, "", {"listen", "io_threads", "public_url", "data_dir", "tokens", "events", "limits",
                           "security", "store", "applications", "agents", "ops"});
     PlatformConfig c;
     if (auto listen = opt_text(root, "listen", "")) parse_listen(*listen, c);
+    c.io_threads = static_cast<std::size_t>(opt_int(&root, "io_threads", "", static_cast<std::int64_t>(c.io_threads),
+                                                    0, 64, "must be an integer from 0 to 64"));
     if (auto url = opt_text(root, "public_url", "")) {
         if (url->ends_with('/')) url->pop_back();
         check_http_url(*url, "public_url", false);

@@ -34,6 +34,7 @@ struct AgentConfig {
 struct PlatformConfig {
     std::string listen_address = "127.0.0.1";
     std::uint16_t listen_port = 8080;       // 0 picks a free port (tests)
+    std::size_t io_threads = 1;             // HTTP read/parse/write threads beside the engine
     std::string public_url;                 // e.g. "https://chat.contoso.com"; default from listen
     std::filesystem::path data_dir;         // empty: in-memory only
     std::int64_t access_token_ttl = 3600;   // seconds

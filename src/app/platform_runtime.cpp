@@ -118,6 +118,7 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
     options.header_timeout = std::chrono::seconds(cfg.limits.header_timeout);
     options.idle_timeout = std::chrono::seconds(cfg.limits.idle_timeout);
     options.max_connections = cfg.limits.max_connections;
+    options.io_threads = cfg.io_threads;
     options.tls_cert_file = cfg.security.tls_cert_file;
     options.tls_key_file = cfg.security.tls_key_file;
     r.server.emplace(ioc, options, [&r](net::Request&& req, net::Responder respond) {

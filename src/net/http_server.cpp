@@ -16,12 +16,21 @@ using namespace detail;
 struct HttpServer::Impl {
     Impl(asio::io_context& io, ServerOptions options, Handler handler)
         : ioc(io),
-          state(std::make_shared<ServerState>(std::move(options), std::move(handler))),
-          acceptor(io) {}
+          state(std::make_shared<ServerState>(io, std::move(options), std::move(handler))),
+          acceptor(io) {
+        const std::size_t threads = state->options.io_threads;
+        if (threads == 0) lanes.push_back(std::make_shared<Lane>(io));
+        for (std::size_t i = 0; i < threads; ++i) lanes.push_back(std::make_shared<Lane>());
+    }
+    ~Impl() {
+        for (auto& lane : lanes) lane->join();  // before the state the lanes' frames use goes
+    }
 
-    asio::io_context& ioc;
+    asio::io_context& ioc;  // the handler's; the acceptor runs there too
     std::shared_ptr<ServerState> state;
     tcp::acceptor acceptor;
+    std::vector<std::shared_ptr<Lane>> lanes;
+    std::size_t next_lane = 0;  // connections are spread over the lanes in turn
     bool started = false;
 
     // Static with the owner passed in: a member coroutine would hold a raw `this`.
@@ -56,7 +65,9 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) 
     auto& state = self->state;
     asio::steady_timer backoff(self->ioc);
     while (!state->stopped && state->accepting) {
-        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+        const auto& lane = self->lanes[self->next_lane++ % self->lanes.size()];
+        auto [ec, socket] = co_await acceptor.async_accept(asio::any_io_executor(lane->ioc->get_executor()),
+                                                           asio::as_tuple(asio::use_awaitable));
         if (state->stopped || !state->accepting) break;
         if (ec) {
             // E.g. EMFILE: back off briefly instead of spinning on the error.
@@ -66,9 +77,9 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) 
             continue;
         }
         bool over_limit = state->active >= state->options.max_connections;
-        asio::co_spawn(self->ioc,
-                       over_limit ? reject_connection(state, std::move(socket))
-                                  : serve_connection(state, std::move(socket)),
+        asio::co_spawn(*lane->ioc,
+                       over_limit ? reject_connection(state, lane->registry, std::move(socket))
+                                  : serve_connection(state, lane, lane->registry, std::move(socket)),
                        log_failure);
     }
 }
@@ -117,6 +128,8 @@ std::uint16_t HttpServer::start() {
         impl.state->tls = std::move(tls);
     }
     impl.started = true;
+    for (auto& lane : impl.lanes)
+        if (lane->threaded()) lane->start();
     asio::co_spawn(impl.ioc, Impl::accept_loop(impl_), log_failure);
     return port;
 }
@@ -137,7 +150,7 @@ void HttpServer::stop() {
     impl.state->stopped = true;
     boost::system::error_code ignored;
     impl.acceptor.close(ignored);
-    impl.state->registry.close_all();
+    for (auto& lane : impl.lanes) lane->run_in([registry = lane->registry] { registry->close_all(); });
 }
 
 }  // namespace carebridge::net

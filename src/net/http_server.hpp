@@ -1,5 +1,6 @@
 #pragma once
-// HTTP/1.1 server: one coroutine per connection, keep-alive, size and time limits.
+// HTTP/1.1 server: one coroutine per connection, keep-alive, size and time limits; the
+// connections on I/O threads of their own or on the handler's io_context.
 // Beast/Asio stay inside http_server.cpp.
 #include <chrono>
 #include <cstddef>
@@ -23,6 +24,10 @@ struct ServerOptions {
     std::chrono::milliseconds header_timeout{10'000};  // time to read a request's header
     std::chrono::milliseconds idle_timeout{60'000};    // keep-alive idle time
     std::size_t max_connections = 50'000;
+    // Threads of the server's own that read, parse and write (each connection stays on one);
+    // the handler still runs only on the io_context the server was given. 0: everything on
+    // that io_context.
+    std::size_t io_threads = 0;
     // HTTPS when both are set: PEM certificate chain and private key, loaded by start().
     std::string tls_cert_file;
     std::string tls_key_file;

@@ -47,18 +47,66 @@ Response error_response(int status, std::string_view code, std::string_view mess
     return r;
 }
 
-// A handler that drops every copy of the Responder would park the connection forever.
-struct ResponderGuard {
-    explicit ResponderGuard(std::shared_ptr<ResponseSlot> s) : slot(std::move(s)) {}
-    ResponderGuard(const ResponderGuard&) = delete;  // a copy's destructor would answer early
-    ResponderGuard& operator=(const ResponderGuard&) = delete;
-    std::shared_ptr<ResponseSlot> slot;
-    ~ResponderGuard() {
-        if (slot->open && !slot->answered) {
-            std::cerr << "carebridge net: handler dropped a request without responding\n";
-            slot->deliver(error_response(500, "ServiceFailure", "internal error"));
+// The handler's side of one request, behind every copy of its Responder. An answer given
+// while the handler runs is held until it returns (a handler that throws gets 500 even if it
+// answered first); the answer then goes to the connection's lane: directly when the handler
+// runs there, posted when the lane is an I/O thread. A handler that drops every copy of the
+// Responder would park the connection forever: the last copy's end answers 500.
+class Reply {
+public:
+    // `lane` null: the handler runs on the connection's own thread.
+    Reply(std::shared_ptr<ResponseSlot> slot, std::shared_ptr<Lane> lane, std::shared_ptr<ServerState> state)
+        : slot_(std::move(slot)), lane_(std::move(lane)), state_(std::move(state)) {}
+    Reply(const Reply&) = delete;
+    Reply& operator=(const Reply&) = delete;
+    ~Reply() {
+        if (answered_) return;
+        if (!state_->stopped) std::cerr << "carebridge net: handler dropped a request without responding\n";
+        send(error_response(500, "ServiceFailure", "internal error"));
+    }
+
+    void answer(Response r) {
+        if (answered_) return;  // a second call is a no-op
+        answered_ = true;
+        if (running_) early_ = std::move(r);
+        else send(std::move(r));
+    }
+
+    // Calls the handler with a Responder bound to this reply (on the handler's thread).
+    static void invoke(const std::shared_ptr<Reply>& self, Request request) {
+        bool threw = true;
+        try {
+            self->state_->handler(std::move(request), [self](Response r) { self->answer(std::move(r)); });
+            threw = false;
+        } catch (const std::exception& e) {
+            std::cerr << "carebridge net: handler threw: " << e.what() << '\n';
+        } catch (...) {
+            std::cerr << "carebridge net: handler threw a non-standard exception\n";
+        }
+        self->running_ = false;
+        if (threw) {
+            self->answered_ = true;
+            self->early_.reset();
+            self->send(error_response(500, "ServiceFailure", "internal error"));
+        } else if (self->early_) {
+            self->send(std::move(*self->early_));
+            self->early_.reset();
         }
     }
+
+private:
+    void send(Response r) {
+        if (!lane_) return slot_->deliver(std::move(r));
+        // A stopped lane (server destroyed) never runs this; its context destroys it.
+        asio::post(*lane_->ioc, [slot = slot_, r = std::move(r)]() mutable { slot->deliver(std::move(r)); });
+    }
+
+    std::shared_ptr<ResponseSlot> slot_;  // touched only on the connection's lane
+    std::shared_ptr<Lane> lane_;          // keeps the lane's context alive for the post
+    std::shared_ptr<ServerState> state_;
+    std::optional<Response> early_;
+    bool running_ = true;
+    bool answered_ = false;
 };
 
 // Marks the slot closed however the coroutine exits, so late Responder calls are no-ops.
@@ -71,17 +119,18 @@ struct SlotCloser {
 };
 
 struct RegistryEntry {
-    RegistryEntry(ServerState& s, beast::tcp_stream& stream, bool counted)
-        : state(s), entry(s.registry.add(stream)), counted(counted) {
+    RegistryEntry(ServerState& s, ConnectionRegistry& r, beast::tcp_stream& stream, bool counted)
+        : state(s), registry(r), entry(r.add(stream)), counted(counted) {
         if (counted) ++state.active;
     }
     ~RegistryEntry() {
-        state.registry.remove(entry);
+        registry.remove(entry);
         if (counted) --state.active;
     }
     RegistryEntry(const RegistryEntry&) = delete;
     RegistryEntry& operator=(const RegistryEntry&) = delete;
     ServerState& state;
+    ConnectionRegistry& registry;
     ConnectionRegistry::Entry entry;
     bool counted;
 };
@@ -151,28 +200,24 @@ std::optional<Response> read_failure_response(const boost::system::error_code& e
     return std::nullopt;  // timeout, reset, aborted by stop()
 }
 
-// Runs the handler and waits (without a timeout: long-polls) for its Responder.
-asio::awaitable<std::optional<Response>> respond(ServerState& state, ConnectionHandle& handle,
+// Runs the handler (here, or on its own thread when the connection is on an I/O lane) and
+// waits, without a timeout (long-polls), for its answer.
+asio::awaitable<std::optional<Response>> respond(const std::shared_ptr<ServerState>& state,
+                                                 const std::weak_ptr<Lane>& lane, ConnectionHandle& handle,
                                                  Request request) {
     auto slot = std::make_shared<ResponseSlot>();
     SlotCloser closer{slot};
-    auto guard = std::make_shared<ResponderGuard>(slot);
-    bool threw = true;
-    try {
-        state.handler(std::move(request), [guard](Response r) { guard->slot->deliver(std::move(r)); });
-        threw = false;
-    } catch (const std::exception& e) {
-        std::cerr << "carebridge net: handler threw: " << e.what() << '\n';
-    } catch (...) {
-        std::cerr << "carebridge net: handler threw a non-standard exception\n";
+    auto home = lane.lock();  // alive: its thread is running this
+    if (home && home->threaded()) {
+        asio::post(state->handler_context,
+                   [reply = std::make_shared<Reply>(slot, std::move(home), state),
+                    request = std::move(request)]() mutable { Reply::invoke(reply, std::move(request)); });
+    } else {
+        home.reset();
+        Reply::invoke(std::make_shared<Reply>(slot, nullptr, state), std::move(request));
+        // If the handler kept no Responder copy, the Reply has answered 500 by now.
     }
-    if (threw) {
-        // A handler that throws gets 500 even if it responded first; later calls are no-ops.
-        slot->answered = true;
-        slot->response = error_response(500, "ServiceFailure", "internal error");
-    }
-    guard.reset();  // if the handler kept no Responder copy, this answers 500 now
-    if (!slot->response && !state.stopped) {
+    if (!slot->response && !state->stopped) {
         asio::steady_timer parked(co_await asio::this_coro::executor,
                                   asio::steady_timer::time_point::max());
         slot->wake = &parked;
@@ -190,8 +235,8 @@ namespace {
 
 // The request loop, over plain TCP (Stream = tcp_stream, the same object as raw) or TLS.
 template <class Stream>
-asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, Stream& stream,
-                                     beast::tcp_stream& raw, ConnectionHandle& handle,
+asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, const std::weak_ptr<Lane>& lane,
+                                     Stream& stream, beast::tcp_stream& raw, ConnectionHandle& handle,
                                      const std::string& remote) {
     const auto& options = state->options;
     boost::system::error_code ignored;
@@ -238,15 +283,15 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, Stream&
         raw.expires_never();
         // Counted from here until the answer is written (or the connection gives up).
         struct InProgress {
-            std::size_t& n;
-            explicit InProgress(std::size_t& c) : n(c) { ++n; }
+            std::atomic<std::size_t>& n;
+            explicit InProgress(std::atomic<std::size_t>& c) : n(c) { ++n; }
             ~InProgress() { --n; }
         } in_progress(state->in_progress);
         auto& msg = parser.get();
         const unsigned version = msg.version();
         const bool keep_alive = msg.keep_alive();
         const bool head_request = msg.method() == http::verb::head;
-        auto response = co_await respond(*state, handle, to_request(msg, remote));
+        auto response = co_await respond(state, lane, handle, to_request(msg, remote));
         if (!response || state->stopped) co_return;
         auto out = write_response_head(std::move(*response), version, keep_alive, head_request);
         raw.expires_after(options.idle_timeout);
@@ -261,29 +306,31 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, Stream&
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, tcp::socket socket) {
+asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, std::weak_ptr<Lane> lane,
+                                       std::shared_ptr<ConnectionRegistry> registry, tcp::socket socket) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     const std::string remote = remote_address(socket);
     if (!state->tls) {
         beast::tcp_stream stream(std::move(socket));
-        RegistryEntry entry(*state, stream, true);
-        co_await serve_requests(state, stream, stream, *entry.entry, remote);
+        RegistryEntry entry(*state, *registry, stream, true);
+        co_await serve_requests(state, lane, stream, stream, *entry.entry, remote);
         co_return;
     }
     beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *state->tls);
     auto& raw = beast::get_lowest_layer(stream);
-    RegistryEntry entry(*state, raw, true);
+    RegistryEntry entry(*state, *registry, raw, true);
     // The handshake is part of the header budget: a client that stalls in it is a slow-loris.
     raw.expires_after(state->options.header_timeout);
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
     if (ec) co_return;
-    co_await serve_requests(state, stream, raw, *entry.entry, remote);
+    co_await serve_requests(state, lane, stream, raw, *entry.entry, remote);
 }
 
-asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state, tcp::socket socket) {
+asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state,
+                                        std::shared_ptr<ConnectionRegistry> registry, tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
-    RegistryEntry entry(*state, stream, false);
+    RegistryEntry entry(*state, *registry, stream, false);
     if (state->tls) co_return;  // a plain-text 503 means nothing to a TLS client: just close
     co_await send_and_close(*state, stream, stream,
                             error_response(503, "ServiceUnavailable", "too many connections"));

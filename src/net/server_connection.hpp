@@ -5,9 +5,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <atomic>
 #include <list>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include "net/http_server.hpp"
 
@@ -34,21 +40,65 @@ private:
     std::list<ConnectionHandle> list_;
 };
 
+// Where connections are served: an I/O thread of the server's own (reads, parses, writes,
+// hands each request to the handler's thread and takes the answer back), or, with
+// io_threads = 0, the handler's own io_context. Everything in a lane, its registry included,
+// is touched only by the thread that runs it. Connection frames hold the registry, not the
+// lane: the lane's context destroys them, so they must not keep it alive.
+struct Lane {
+    explicit Lane(asio::io_context& handler_context) : ioc(&handler_context) {}  // no thread
+    Lane() : owned(std::make_unique<asio::io_context>(1)), ioc(owned.get()) { work.emplace(ioc->get_executor()); }
+    ~Lane() { join(); }
+    Lane(const Lane&) = delete;
+    Lane& operator=(const Lane&) = delete;
+
+    bool threaded() const { return owned != nullptr; }
+    void start() { thread = std::thread([this] { ioc->run(); }); }
+    // Runs f on the lane's thread (at once when the lane is the caller's own context).
+    template <class F>
+    void run_in(F f) {
+        if (threaded()) asio::post(*ioc, std::move(f));
+        else f();
+    }
+    // The server is going: close what is open (peers see it at once), stop, wait for the
+    // thread. Frames left unfinished are destroyed with the context.
+    void join() {
+        if (!thread.joinable()) return;
+        work.reset();
+        asio::post(*ioc, [this] {
+            registry->close_all();
+            ioc->stop();
+        });
+        thread.join();
+    }
+
+    std::shared_ptr<ConnectionRegistry> registry = std::make_shared<ConnectionRegistry>();
+    std::unique_ptr<asio::io_context> owned;
+    asio::io_context* ioc;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    std::thread thread;
+};
+
 struct ServerState {
-    ServerState(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {}
+    ServerState(asio::io_context& h, ServerOptions o, Handler hd)
+        : handler_context(h), options(std::move(o)), handler(std::move(hd)) {}
+    asio::io_context& handler_context;  // the handler runs there, and only there
     ServerOptions options;
     Handler handler;
     std::unique_ptr<asio::ssl::context> tls;  // set: every connection is HTTPS
-    ConnectionRegistry registry;
-    std::size_t active = 0;  // connections being served (not the ones rejected with 503)
-    std::size_t in_progress = 0;  // requests read and not yet written (graceful shutdown)
-    bool stopped = false;
-    bool accepting = true;  // false after stop_accepting()
+    // Shared by the lanes and the handler's thread.
+    std::atomic<std::size_t> active = 0;  // connections being served (not the ones rejected with 503)
+    std::atomic<std::size_t> in_progress = 0;  // requests read and not yet written (graceful shutdown)
+    std::atomic<bool> stopped = false;
+    std::atomic<bool> accepting = true;  // false after stop_accepting()
 };
 
-// Serves requests on one accepted socket until it closes, times out or the server stops.
-asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, tcp::socket socket);
+// Serves requests on one accepted socket (of `lane`) until it closes, times out or the server
+// stops.
+asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, std::weak_ptr<Lane> lane,
+                                       std::shared_ptr<ConnectionRegistry> registry, tcp::socket socket);
 // Answers 503 and closes: used beyond max_connections.
-asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state, tcp::socket socket);
+asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state,
+                                        std::shared_ptr<ConnectionRegistry> registry, tcp::socket socket);
 
 }  // namespace carebridge::net::detail

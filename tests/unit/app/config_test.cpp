@@ -142,6 +142,7 @@ TEST(Config, Defaults) {
     EXPECT_EQ(c.typing_timeout, 5);
     EXPECT_EQ(c.invitation_timeout, 60);
     EXPECT_EQ(c.body_limit, 65536u);
+    EXPECT_EQ(c.io_threads, 1u);
     EXPECT_FALSE(c.allow_http_loopback_origins);
     EXPECT_FALSE(c.allow_http_callbacks);
     EXPECT_EQ(c.applications.at(0).name, "1627259584");  // name defaults to id
@@ -158,6 +159,8 @@ TEST(Config, ListenForms) {
     EXPECT_EQ(c.listen_port, 0);
     EXPECT_EQ(c.public_url, "http://[::1]:0");
     EXPECT_EQ(parse_platform_config(top("listen = \"127.0.0.1:65535\"")).listen_port, 65535);
+    EXPECT_EQ(parse_platform_config(top("io_threads = 0")).io_threads, 0u);
+    EXPECT_EQ(parse_platform_config(top("io_threads = 4")).io_threads, 4u);
 }
 
 TEST(Config, HttpCallbacksOnlyForLoopbackWhenAllowed) {
@@ -203,6 +206,8 @@ INSTANTIATE_TEST_SUITE_P(All, ConfigErrors, testing::Values(
     BadCase{kApp + "secret = \"x\"\n", "applications[0].secret: unknown key"},
     BadCase{kApp + kAgent + "queue = [\"a\"]\n", "agents[0].queue: unknown key"},
     // Types and ranges.
+    BadCase{top("io_threads = -1"), "io_threads: must be an integer from 0 to 64"},
+    BadCase{top("io_threads = 65"), "io_threads: must be at most 64"},
     BadCase{top("tokens = 5"), "tokens: must be a table"},
     BadCase{top("[tokens]\naccess_token_ttl = 0"), "tokens.access_token_ttl: must be a positive"},
     BadCase{top("[tokens]\nanon_token_ttl = \"1\""), "tokens.anon_token_ttl: must be a positive"},

@@ -19,10 +19,13 @@ Response ok(std::string body) {
     return r;
 }
 
-class LongPollTest : public ::testing::Test {
+// With the connections on the handler's io_context (0) and on I/O threads.
+class LongPollTest : public ::testing::TestWithParam<std::size_t> {
 protected:
     void SetUp() override {
-        server = std::make_unique<HttpServer>(ioc, ServerOptions{}, [this](Request&&, Responder r) {
+        ServerOptions options;
+        options.io_threads = GetParam();
+        server = std::make_unique<HttpServer>(ioc, options, [this](Request&&, Responder r) {
             parked.push_back(std::move(r));
         });
         port = server->start();
@@ -51,7 +54,7 @@ protected:
     int answers = 0;
 };
 
-TEST_F(LongPollTest, ClientTimesOutAndALateResponderIsHarmless) {
+TEST_P(LongPollTest, ClientTimesOutAndALateResponderIsHarmless) {
     send(100ms);
     ASSERT_TRUE(run_until(ioc, [&] { return result.has_value(); }));
     EXPECT_EQ(result->error, "timeout");
@@ -64,7 +67,7 @@ TEST_F(LongPollTest, ClientTimesOutAndALateResponderIsHarmless) {
     EXPECT_EQ(answers, 1);
 }
 
-TEST_F(LongPollTest, StopClosesParkedConnections) {
+TEST_P(LongPollTest, StopClosesParkedConnections) {
     send(10s);
     ASSERT_TRUE(run_until(ioc, [&] { return parked.size() == 1; }));
     server->stop();
@@ -75,7 +78,7 @@ TEST_F(LongPollTest, StopClosesParkedConnections) {
     EXPECT_EQ(answers, 1);
 }
 
-TEST_F(LongPollTest, ResponderOutlivesTheServer) {
+TEST_P(LongPollTest, ResponderOutlivesTheServer) {
     send(10s);
     ASSERT_TRUE(run_until(ioc, [&] { return parked.size() == 1; }));
     server.reset();  // destructor stops; connection state must survive for the Responder
@@ -86,7 +89,7 @@ TEST_F(LongPollTest, ResponderOutlivesTheServer) {
     EXPECT_EQ(answers, 1);
 }
 
-TEST_F(LongPollTest, ManyParkedThenAnsweredInReverseOrder) {
+TEST_P(LongPollTest, ManyParkedThenAnsweredInReverseOrder) {
     std::vector<ClientResult> results;
     for (int i = 0; i < 5; ++i)
         client.send("GET", "http://127.0.0.1:" + std::to_string(port) + "/", {}, {}, 5s,
@@ -97,6 +100,9 @@ TEST_F(LongPollTest, ManyParkedThenAnsweredInReverseOrder) {
     EXPECT_EQ(results.front().body, "4");
     for (auto& r : results) EXPECT_TRUE(r.ok()) << r.error;
 }
+
+INSTANTIATE_TEST_SUITE_P(Lanes, LongPollTest, ::testing::Values(std::size_t{0}, std::size_t{1}),
+                         [](const auto& info) { return info.param == 0 ? "OnHandlerContext" : "OnIoThreads"; });
 
 }  // namespace
 }  // namespace carebridge::net

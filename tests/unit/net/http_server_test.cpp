@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
+#include <thread>
 
 #include "net/asio_scheduler.hpp"
 #include "net/http_client.hpp"
@@ -23,9 +25,11 @@ Response text(std::string body, int status = 200) {
     return r;
 }
 
-class ServerTest : public ::testing::Test {
+// Every test runs with the connections on the handler's io_context (0) and on I/O threads.
+class ServerTest : public ::testing::TestWithParam<std::size_t> {
 protected:
     std::uint16_t start(Handler handler, ServerOptions options = {}) {
+        options.io_threads = GetParam();
         server = std::make_unique<HttpServer>(ioc, std::move(options), std::move(handler));
         return port = server->start();
     }
@@ -52,9 +56,10 @@ protected:
     HttpClient client{ioc};
     std::unique_ptr<HttpServer> server;
     std::uint16_t port = 0;
+    std::vector<std::shared_ptr<test::RawResult>> raw_results;
 };
 
-TEST_F(ServerTest, AnswersAGetThroughTheClient) {
+TEST_P(ServerTest, AnswersAGetThroughTheClient) {
     std::optional<Request> seen;
     start([&](Request&& req, Responder respond) {
         seen = req;
@@ -85,7 +90,7 @@ TEST_F(ServerTest, AnswersAGetThroughTheClient) {
     EXPECT_EQ(header("Content-Length"), "11");
 }
 
-TEST_F(ServerTest, ClientFramesItsOwnRequestWhateverTheCallerPasses) {
+TEST_P(ServerTest, ClientFramesItsOwnRequestWhateverTheCallerPasses) {
     std::optional<Request> seen;
     start([&](Request&& req, Responder respond) {
         seen = req;
@@ -115,14 +120,14 @@ TEST_F(ServerTest, ClientFramesItsOwnRequestWhateverTheCallerPasses) {
     EXPECT_NE(fetch("GE T", "/x").error.find("invalid method"), std::string::npos);
 }
 
-TEST_F(ServerTest, EchoesAPostBody) {
+TEST_P(ServerTest, EchoesAPostBody) {
     start([](Request&& req, Responder respond) { respond(text(req.method + ":" + req.body)); });
     auto res = fetch("POST", "/echo", std::string(100'000, 'x'));
     ASSERT_TRUE(res.ok()) << res.error;
     EXPECT_EQ(res.body, "POST:" + std::string(100'000, 'x'));
 }
 
-TEST_F(ServerTest, KeepAliveServesPipelinedRequestsOnOneConnection) {
+TEST_P(ServerTest, KeepAliveServesPipelinedRequestsOnOneConnection) {
     int calls = 0;
     start([&](Request&& req, Responder respond) { respond(text(std::to_string(++calls) + req.path)); });
     auto data = raw("GET /one HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -136,14 +141,14 @@ TEST_F(ServerTest, KeepAliveServesPipelinedRequestsOnOneConnection) {
     EXPECT_NE(data.find("Connection: close"), std::string::npos);
 }
 
-TEST_F(ServerTest, Http10ClosesAfterTheResponse) {
+TEST_P(ServerTest, Http10ClosesAfterTheResponse) {
     start([](Request&&, Responder respond) { respond(text("old")); });
     auto data = raw("GET / HTTP/1.0\r\n\r\n");  // raw() returns only once the server closes
     EXPECT_EQ(data.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << data;
     EXPECT_NE(data.find("\r\n\r\nold"), std::string::npos);
 }
 
-TEST_F(ServerTest, DelayedResponderFromASchedulerTimer) {
+TEST_P(ServerTest, DelayedResponderFromASchedulerTimer) {
     std::vector<TimerPtr> timers;
     start([&](Request&&, Responder respond) {
         timers.push_back(scheduler.after(50ms, [respond] { respond(text("late")); }));
@@ -155,7 +160,7 @@ TEST_F(ServerTest, DelayedResponderFromASchedulerTimer) {
     EXPECT_GE(std::chrono::steady_clock::now() - begin, 45ms);
 }
 
-TEST_F(ServerTest, OversizedBodyGets413) {
+TEST_P(ServerTest, OversizedBodyGets413) {
     ServerOptions options;
     options.body_limit = 1024;
     start([](Request&&, Responder respond) { respond(text("unexpected")); }, options);
@@ -170,7 +175,7 @@ TEST_F(ServerTest, OversizedBodyGets413) {
     EXPECT_EQ(data.rfind("HTTP/1.1 413", 0), 0u) << data;
 }
 
-TEST_F(ServerTest, OversizedHeaderGets431) {
+TEST_P(ServerTest, OversizedHeaderGets431) {
     ServerOptions options;
     options.header_limit = 1024;
     start([](Request&&, Responder respond) { respond(text("unexpected")); }, options);
@@ -179,7 +184,7 @@ TEST_F(ServerTest, OversizedHeaderGets431) {
     EXPECT_NE(data.find(R"({"code":"EntityTooLarge","message":)"), std::string::npos);
 }
 
-TEST_F(ServerTest, MalformedRequestGets400) {
+TEST_P(ServerTest, MalformedRequestGets400) {
     start([](Request&&, Responder respond) { respond(text("unexpected")); });
     auto data = raw("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n");
     EXPECT_EQ(data.rfind("HTTP/1.1 400", 0), 0u) << data;
@@ -189,7 +194,7 @@ TEST_F(ServerTest, MalformedRequestGets400) {
     EXPECT_EQ(data.rfind("HTTP/1.1 400", 0), 0u) << data;
 }
 
-TEST_F(ServerTest, HandlerExceptionGets500) {
+TEST_P(ServerTest, HandlerExceptionGets500) {
     start([](Request&&, Responder) { throw std::runtime_error("boom"); });
     auto res = fetch("GET", "/");
     ASSERT_TRUE(res.ok()) << res.error;
@@ -197,14 +202,14 @@ TEST_F(ServerTest, HandlerExceptionGets500) {
     EXPECT_EQ(res.body, R"({"code":"ServiceFailure","message":"internal error"})");
 }
 
-TEST_F(ServerTest, DroppedResponderGets500) {
+TEST_P(ServerTest, DroppedResponderGets500) {
     start([](Request&&, Responder) {});
     auto res = fetch("GET", "/");
     ASSERT_TRUE(res.ok()) << res.error;
     EXPECT_EQ(res.status, 500);
 }
 
-TEST_F(ServerTest, BeyondMaxConnectionsGets503) {
+TEST_P(ServerTest, BeyondMaxConnectionsGets503) {
     ServerOptions options;
     options.max_connections = 1;
     start([](Request&&, Responder respond) { respond(text("ok")); }, options);
@@ -214,7 +219,7 @@ TEST_F(ServerTest, BeyondMaxConnectionsGets503) {
     EXPECT_NE(data.find(R"({"code":"ServiceUnavailable","message":)"), std::string::npos);
 }
 
-TEST_F(ServerTest, HeaderTimeoutClosesTheConnection) {
+TEST_P(ServerTest, HeaderTimeoutClosesTheConnection) {
     ServerOptions options;
     options.header_timeout = 100ms;
     start([](Request&&, Responder respond) { respond(text("unexpected")); }, options);
@@ -224,7 +229,7 @@ TEST_F(ServerTest, HeaderTimeoutClosesTheConnection) {
     EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
 }
 
-TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
+TEST_P(ServerTest, IdleKeepAliveConnectionIsClosed) {
     ServerOptions options;
     options.idle_timeout = 100ms;
     start([](Request&&, Responder respond) { respond(text("once")); }, options);
@@ -235,7 +240,7 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
     EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
 }
 
-TEST_F(ServerTest, ExpectContinueGetsAnInterimResponse) {
+TEST_P(ServerTest, ExpectContinueGetsAnInterimResponse) {
     start([](Request&& req, Responder respond) { respond(text(req.body)); });
     auto data = raw("PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n"
                     "Connection: close\r\n\r\nhello");
@@ -243,14 +248,14 @@ TEST_F(ServerTest, ExpectContinueGetsAnInterimResponse) {
     EXPECT_NE(data.find("\r\n\r\nhello"), std::string::npos);
 }
 
-TEST_F(ServerTest, HeadGetsLengthButNoBody) {
+TEST_P(ServerTest, HeadGetsLengthButNoBody) {
     start([](Request&&, Responder respond) { respond(text("body!")); });
     auto data = raw("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_NE(data.find("Content-Length: 5\r\n"), std::string::npos) << data;
     EXPECT_EQ(data.substr(data.size() - 4), "\r\n\r\n");
 }
 
-TEST_F(ServerTest, StartFailsClearlyWhenThePortIsTaken) {
+TEST_P(ServerTest, StartFailsClearlyWhenThePortIsTaken) {
     start([](Request&&, Responder respond) { respond(text("ok")); });
     ServerOptions options;
     options.port = port;
@@ -261,7 +266,7 @@ TEST_F(ServerTest, StartFailsClearlyWhenThePortIsTaken) {
     EXPECT_THROW(third.start(), std::runtime_error);
 }
 
-TEST_F(ServerTest, BindsIpv6Loopback) {
+TEST_P(ServerTest, BindsIpv6Loopback) {
     ServerOptions options;
     options.address = "::1";
     try {
@@ -276,6 +281,55 @@ TEST_F(ServerTest, BindsIpv6Loopback) {
     ASSERT_TRUE(got->ok()) << got->error;
     EXPECT_EQ(got->body, "::1");
 }
+
+TEST_P(ServerTest, HandlerRunsOnlyOnItsOwnThreadWhateverTheLane) {
+    std::vector<std::thread::id> seen;
+    start([&](Request&& req, Responder respond) {
+        seen.push_back(std::this_thread::get_id());
+        respond(text(req.target));
+    });
+    for (int i = 0; i < 8; ++i)  // distinct connections: spread over the lanes
+        raw_results.push_back(raw_exchange(ioc, port, "GET /" + std::to_string(i) +
+                                                          " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(run_until(ioc, [&] {
+        return std::all_of(raw_results.begin(), raw_results.end(), [](auto& r) { return r->done; });
+    }));
+    for (int i = 0; i < 8; ++i) {
+        const auto& data = raw_results[static_cast<std::size_t>(i)]->data;
+        EXPECT_EQ(data.rfind("HTTP/1.1 200 OK", 0), 0u) << data;
+        EXPECT_NE(data.find("\r\n\r\n/" + std::to_string(i)), std::string::npos) << data;
+    }
+    ASSERT_EQ(seen.size(), 8u);
+    for (auto id : seen) EXPECT_EQ(id, std::this_thread::get_id());
+}
+
+TEST_P(ServerTest, HandlerThatAnswersThenThrowsGets500) {
+    start([](Request&&, Responder respond) {
+        respond(text("half done"));
+        throw std::runtime_error("boom");
+    });
+    auto res = fetch("GET", "/");
+    ASSERT_TRUE(res.ok()) << res.error;
+    EXPECT_EQ(res.status, 500);
+}
+
+TEST_P(ServerTest, AnswerFromALaterTurnOfTheLoopReachesTheClient) {
+    // A long-poll: the Responder is called after the handler returned, from the handler's thread.
+    std::optional<Responder> held;
+    start([&](Request&&, Responder respond) { held = std::move(respond); });
+    std::optional<ClientResult> got;
+    client.send("GET", url("/poll"), {}, {}, 5s, [&](ClientResult r) { got = std::move(r); });
+    ASSERT_TRUE(run_until(ioc, [&] { return held.has_value(); }));
+    (*held)(text("later"));
+    (*held)(text("twice"));  // ignored
+    ASSERT_TRUE(run_until(ioc, [&] { return got.has_value(); }));
+    ASSERT_TRUE(got->ok()) << got->error;
+    EXPECT_EQ(got->body, "later");
+    EXPECT_EQ(server->requests_in_progress(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Lanes, ServerTest, ::testing::Values(std::size_t{0}, std::size_t{2}),
+                         [](const auto& info) { return info.param == 0 ? "OnHandlerContext" : "OnIoThreads"; });
 
 }  // namespace
 }  // namespace carebridge::net
