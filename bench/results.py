@@ -162,6 +162,7 @@ def main():
         return f"| {label} | {value} | {'yes' if ok else '**no**'} |"
     d_rate = median(td, "delivered")
     p99 = median(td, "latency p99")
+    m_p99 = median(tm, "latency p99")
     loss = sum((median(r, k) or 0) for r in (tm, td, xm, xd) for k in ("lost", "duplicated", "reordered", "misrouted"))
     # The capacity: the better of the two concurrencies' medians (each table shows its latency).
     setup_best = max(((median(r, "chats/s") or 0, args) for args, r in ((a.setup, setup), (a.setup_wide, setup_wide)) if r),
@@ -173,7 +174,11 @@ def main():
            target("hold: 10,000 chats, RSS ≤ 1 GiB", f"{fmt(held)} chats, {fmt(rss)} MiB",
                   held is not None and held >= 10000 and rss is not None and rss <= 1024),
            target("talk: ≥ 10,000 delivered msgs/s durable", f"{fmt(d_rate)} msgs/s", (d_rate or 0) >= 10000),
-           target("talk: p99 ≤ 25 ms at 5,000 msgs/s", f"{fmt(p99, 2)} ms at {fmt(median(td, 'delivered'))} msgs/s delivered (durable)",
+           # The issue names durability for the 10,000/s target; p99 is shown both ways.
+           target("talk: p99 ≤ 25 ms at 5,000 msgs/s, in memory",
+                  f"{fmt(m_p99, 2)} ms at {fmt(median(tm, 'delivered'))} msgs/s delivered",
+                  (m_p99 or 1e9) <= 25 and (median(tm, "delivered") or 0) >= 4900),
+           target("talk: p99 ≤ 25 ms at 5,000 msgs/s, durable", f"{fmt(p99, 2)} ms at {fmt(median(td, 'delivered'))} msgs/s delivered",
                   (p99 or 1e9) <= 25 and (median(td, "delivered") or 0) >= 4900),
            target("talk: zero lost/duplicated/reordered", f"{fmt(loss)} in all talk runs", loss == 0),
            target("setup: ≥ 300 chats/s", f"{fmt(chats_s)} chats/s (" + setup_best[1].split("--concurrency ")[-1].split()[0] + " in flight)",
