@@ -18,7 +18,7 @@ case "$mode" in
   sanitize)
     dir=build/sanitize
     args=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1"
-          -DCAREBRIDGE_SANITIZE=ON -DCAREBRIDGE_TESTS=ON)
+          -DCAREBRIDGE_SANITIZE=ON -DCAREBRIDGE_TESTS=ON -DCAREBRIDGE_BENCH=ON)  # bench: its smoke test
     ;;
   threads)
     dir=build/threads

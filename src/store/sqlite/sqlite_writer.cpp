@@ -192,16 +192,18 @@ std::string Writer::apply(const Batch& batch) {
         }
     }
     for (const auto& r : batch.appends) {
-        const std::string what =
-            "append to stream " + quoted(r.stream) + " at position " + std::to_string(r.position);
-        if (r.position > kMaxPosition) return what + ": position out of range (max 2^63-1)";
+        // Built only on failure: a durable message appends several records.
+        auto what = [&r] {
+            return "append to stream " + quoted(r.stream) + " at position " + std::to_string(r.position);
+        };
+        if (r.position > kMaxPosition) return what() + ": position out of range (max 2^63-1)";
         if (index_->contains(r.stream, r.position))
-            return what + ": UNIQUE constraint failed: records.stream, records.position (already stored)";
+            return what() + ": UNIQUE constraint failed: records.stream, records.position (already stored)";
         const int rc = append_.bind(1, r.stream)
                            .bind(2, static_cast<std::int64_t>(r.position))
                            .bind_blob(3, r.data)
                            .run();
-        if (rc != SQLITE_DONE) return failure(what, rc);
+        if (rc != SQLITE_DONE) return failure(what(), rc);
         index_->add(r.stream, r.position, sqlite3_last_insert_rowid(db));
     }
     for (const auto& s : batch.puts) {
