@@ -87,7 +87,13 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) 
 HttpServer::HttpServer(asio::io_context& ioc, ServerOptions options, Handler handler)
     : impl_(std::make_shared<Impl>(ioc, std::move(options), std::move(handler))) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+    stop();
+    // Now, not when the last owner of the state lets go (the accept loop's frame may hold it
+    // until the handler's io_context is destroyed): a lane still running then could post a
+    // request into a context being destroyed.
+    for (auto& lane : impl_->lanes) lane->join();
+}
 
 std::uint16_t HttpServer::start() {
     auto& impl = *impl_;
