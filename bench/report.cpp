@@ -14,6 +14,23 @@
 
 namespace bench {
 
+namespace {
+// utime + stime of one /proc/.../stat text, in seconds; the name is between the parentheses.
+double stat_cpu_s(const std::string& text, std::string* name) {
+    const auto open = text.find('('), close = text.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) return 0;
+    if (name) *name = text.substr(open + 1, close - open - 1);
+    std::istringstream in(text.substr(close + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && in >> field; ++i) {
+        if (i == 14) utime = std::stod(field);
+        if (i == 15) stime = std::stod(field);
+    }
+    return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+}  // namespace
+
 ProcSample sample_process(int pid) {
     ProcSample s;
     const std::string dir = pid > 0 ? "/proc/" + std::to_string(pid) : "/proc/self";
@@ -29,17 +46,7 @@ ProcSample sample_process(int pid) {
     }
     std::ifstream stat(dir + "/stat");
     std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    // Fields after the parenthesised command; utime and stime are fields 14 and 15.
-    if (auto close = text.rfind(')'); close != std::string::npos) {
-        std::istringstream in(text.substr(close + 2));
-        std::string field;
-        double utime = 0, stime = 0;
-        for (int i = 3; i <= 15 && in >> field; ++i) {
-            if (i == 14) utime = std::stod(field);
-            if (i == 15) stime = std::stod(field);
-        }
-        s.cpu_s = (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-    }
+    s.cpu_s = stat_cpu_s(text, nullptr);  // fields 14 and 15 after the parenthesised name
     std::error_code ec;
     for (auto it = std::filesystem::directory_iterator(dir + "/task", ec); !ec && it != std::filesystem::directory_iterator();
          it.increment(ec)) {
@@ -51,6 +58,22 @@ ProcSample sample_process(int pid) {
          it.increment(ec))
         ++s.fds;
     return s;
+}
+
+
+std::map<std::string, double> thread_cpu(int pid) {
+    std::map<std::string, double> by_name;
+    std::error_code ec;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+    for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec)) {
+        std::ifstream stat(it->path() / "stat");
+        const std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        std::string name;
+        const double cpu = stat_cpu_s(text, &name);
+        if (!name.empty()) by_name[name] += cpu;
+    }
+    return by_name;
 }
 
 Report::Report(std::string scenario, std::string command) {

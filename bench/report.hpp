@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,9 @@ struct ProcSample {
     double wait_s = 0;  // time its threads were runnable but had no core (schedstat run_delay)
 };
 ProcSample sample_process(int pid);  // pid 0: this process
+// CPU seconds (utime + stime) of a process's threads, summed by thread name (the platform
+// names its threads: cb-http-io, cb-store-write, cb-store-ckpt; the engine is the main thread).
+std::map<std::string, double> thread_cpu(int pid);
 
 class Report {
 public:

@@ -8,7 +8,19 @@ namespace bench {
 CpuWindow::CpuWindow(int pid) : pid_(pid), t0_(now_us()) {
     const ProcSample p = pid > 0 ? sample_process(pid) : ProcSample{}, g = sample_process(0);
     platform0_ = p.cpu_s, platform_wait0_ = p.wait_s, generator0_ = g.cpu_s, generator_wait0_ = g.wait_s;
+    if (pid > 0) threads0_ = thread_cpu(pid);
 }
+
+namespace {
+// The platform's thread names, as the report calls them.
+std::string thread_role(const std::string& name) {
+    if (name == "cb-http-io") return "http io threads";
+    if (name == "cb-store-write") return "store writer thread";
+    if (name == "cb-store-ckpt") return "store checkpointer thread";
+    if (name == "carebridge") return "engine thread";  // the main thread runs the engine
+    return "thread " + name;
+}
+}  // namespace
 
 void CpuWindow::finish() {
     const double secs = static_cast<double>(now_us() - t0_) / 1e6;
@@ -17,6 +29,10 @@ void CpuWindow::finish() {
         const ProcSample p = sample_process(pid_);
         platform_pct = (p.cpu_s - platform0_) / secs * 100;
         platform_wait_pct = (p.wait_s - platform_wait0_) / secs * 100;
+        for (const auto& [name, cpu] : thread_cpu(pid_)) {
+            const auto before = threads0_.find(name);
+            platform_threads_pct[thread_role(name)] += (cpu - (before == threads0_.end() ? 0 : before->second)) / secs * 100;
+        }
     }
     const ProcSample g = sample_process(0);
     generator_pct = (g.cpu_s - generator0_) / secs * 100;
@@ -27,6 +43,8 @@ void CpuWindow::add_to(Report& report, const char* suffix) const {
     if (pid_ > 0) {
         report.metric(std::string("platform cpu") + suffix, platform_pct, "% of a core", 0);
         report.metric(std::string("platform waiting for a core") + suffix, platform_wait_pct, "% of the time", 0);
+        for (const auto& [role, pct] : platform_threads_pct)
+            report.metric("platform " + role + " cpu" + suffix, pct, "% of a core", 0);
     }
     report.metric(std::string("generator cpu") + suffix, generator_pct, "% of a core", 0);
     report.metric(std::string("generator waiting for a core") + suffix, generator_wait_pct, "% of the time", 0);

@@ -1,6 +1,9 @@
 #pragma once
 // The three scenarios. Each returns the process exit code: 0 when every chat opened and (talk)
 // no message was lost, duplicated, reordered or misrouted.
+#include <map>
+#include <string>
+
 #include "flow.hpp"
 #include "report.hpp"
 
@@ -22,10 +25,13 @@ struct CpuWindow {
     // Runnable but waiting for a core (other processes, the generator): a share above a few
     // percent means the figures are limited by the machine, not by the platform alone.
     double platform_wait_pct = 0, generator_wait_pct = 0;
+    // The platform's CPU by thread role (% of a core): whether one thread is the ceiling.
+    std::map<std::string, double> platform_threads_pct;
     void add_to(Report& report, const char* suffix = "") const;
 
 private:
     int pid_;
+    std::map<std::string, double> threads0_;
     double platform0_, generator0_, platform_wait0_, generator_wait0_;
     Micros t0_;
 };

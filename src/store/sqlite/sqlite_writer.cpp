@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <limits>
+#include <pthread.h>
 
 namespace carebridge::store::sqlite {
 namespace {
@@ -83,6 +84,7 @@ Store::Stats Writer::stats() const {
 }
 
 void Writer::run() {
+    pthread_setname_np(pthread_self(), "cb-store-write");  // what `top -H` and the bench show
     std::vector<Pending> group;
     for (;;) {
         {
