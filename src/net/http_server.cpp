@@ -22,9 +22,6 @@ struct HttpServer::Impl {
         if (threads == 0) lanes.push_back(std::make_shared<Lane>(io));
         for (std::size_t i = 0; i < threads; ++i) lanes.push_back(std::make_shared<Lane>());
     }
-    ~Impl() {
-        for (auto& lane : lanes) lane->join();  // before the state the lanes' frames use goes
-    }
 
     asio::io_context& ioc;  // the handler's; the acceptor runs there too
     std::shared_ptr<ServerState> state;
