@@ -55,10 +55,9 @@ struct Lane {
 
     bool threaded() const { return owned != nullptr; }
     void start() {
-        thread = std::thread([this] {
-            pthread_setname_np(pthread_self(), "cb-http-io");  // what `top -H` and the bench show
-            ioc->run();
-        });
+        thread = std::thread([this] { ioc->run(); });
+        // Named before start() returns (what `top -H`, the bench and the tests see).
+        pthread_setname_np(thread.native_handle(), "cb-http-io");
     }
     // Runs f on the lane's thread (at once when the lane is the caller's own context).
     template <class F>

@@ -1,5 +1,6 @@
 """The customer-chat-care call flow, steps 1-22, over real HTTP against the real binary:
 the test plays the Service Application (with a callback receiver), the visitor and agents."""
+import os
 import re
 import urllib.parse
 import unittest
@@ -12,9 +13,18 @@ HELPDESK = "sip:helpdesk@contoso.com"
 
 
 class CallFlowTest(unittest.TestCase):
+    io_threads = None  # the default (one I/O thread beside the engine)
+
     def setUp(self):
         self.callbacks = CallbackReceiver()
-        self.platform = Platform(default_config(self.callbacks.url))
+        config = default_config(self.callbacks.url)
+        if self.io_threads is not None:
+            config["io_threads"] = self.io_threads
+        self.platform = Platform(config)
+        # The setting took: the platform names its I/O threads cb-http-io.
+        tasks = f"/proc/{self.platform.proc.pid}/task"
+        names = [open(f"{tasks}/{t}/comm").read().strip() for t in os.listdir(tasks)]
+        self.assertEqual(names.count("cb-http-io"), 1 if self.io_threads is None else self.io_threads, names)
 
     def tearDown(self):
         self.platform.stop()
@@ -331,6 +341,16 @@ class CallFlowTest(unittest.TestCase):
         self.assertEqual(self.platform.call("DELETE", link(chat["meeting"], "self"), headers=sa.auth).status, 204)
         alice.events.wait_for("conversation", "deleted")
         bob.events.wait_for("conversation", "deleted")
+
+
+class CallFlowOnTheEngineThreadTest(CallFlowTest):
+    """The whole flow with HTTP served on the engine thread itself (io_threads = 0)."""
+    io_threads = 0
+
+
+class CallFlowOnThreeIoThreadsTest(CallFlowTest):
+    """The whole flow with connections spread over three I/O threads."""
+    io_threads = 3
 
 
 if __name__ == "__main__":
