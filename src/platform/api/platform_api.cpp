@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 #include <boost/json.hpp>
 
@@ -174,7 +175,9 @@ Result<Conversation*> PlatformApi::visible_conversation(UcwaApp& app, const std:
 struct PlatformApi::Parked {
     net::Responder respond;
     net::TimerPtr timer;
-    EventStream::WaiterId waiter = 0;
+    net::TimerPtr hold;  // medium events wait: answers when the first has been held enough
+    EventStream::WaiterId waiter = 0;  // 0: none registered
+    std::shared_ptr<std::function<void(const std::shared_ptr<Parked>&, bool)>> finish;
     std::uint64_t ack = 0;
     bool done = false;
     std::function<void()> answer_now;  // answers with what is there (empty batch): drain()
@@ -195,7 +198,7 @@ void PlatformApi::drain() {
 
 void PlatformApi::serve_events(const net::Request& req, std::string events_href,
                                std::function<EventStream*()> find, net::Responder respond,
-                               std::string baseuri) {
+                               std::string baseuri, std::int64_t medium_s) {
     EventStream* stream = find();
     if (!stream) return respond(error_response(not_found("no such event channel")));
     std::uint64_t ack = 1;
@@ -227,7 +230,9 @@ void PlatformApi::serve_events(const net::Request& req, std::string events_href,
                                  events_href + "?ack=" + std::to_string(next), baseuri);
         return r;
     };
-    if (!stream->empty_from(ack) || timeout == 0 || draining_) return respond(render(*stream, ack));
+    const std::int64_t hold_ms = medium_s * 1000;
+    if (timeout == 0 || draining_ || stream->release_at(ack, hold_ms) <= platform_.now_ms())
+        return respond(render(*stream, ack));
 
     // Park. A stream keeps at most limits.parked_polls parked polls; an older one is answered
     // (empty) so a client that re-polls after a silent drop does not pile up waiters.
@@ -237,33 +242,65 @@ void PlatformApi::serve_events(const net::Request& req, std::string events_href,
         list.erase(list.begin());
         stream->remove_waiter(oldest->waiter);
         oldest->timer.reset();
+        oldest->hold.reset();
         oldest->done = true;
         oldest->respond(render(*stream, oldest->ack));  // whatever is there, else empty
     }
     auto parked = std::make_shared<Parked>();
     parked->respond = std::move(respond);
     parked->ack = ack;
-    auto finish = [this, stream, render, ack, find](const std::shared_ptr<Parked>& p, bool woken) {
+    std::weak_ptr<Parked> weak = parked;
+    // Woken by new events: answers when they include a high one, else waits (again) for the
+    // next event or until the first held one has waited hold_ms. Forced (timeout, hold over,
+    // drain): answers with whatever is there.
+    auto finish = std::make_shared<std::function<void(const std::shared_ptr<Parked>&, bool)>>();
+    *finish = [this, stream, render, ack, find, hold_ms, weak, f = std::weak_ptr(finish)](
+                  const std::shared_ptr<Parked>& p, bool woken) {
         if (p->done) return;
+        if (woken) {
+            p->waiter = 0;  // a waiter is called once
+            // (A stream found gone is not read: its application was deleted.)
+            const std::int64_t at = find() == stream ? stream->release_at(ack, hold_ms) : INT64_MIN;
+            const std::int64_t now = platform_.now_ms();
+            if (at > now) {
+                auto again = f.lock();
+                if (!again) return;
+                p->waiter = stream->add_waiter([weak, again] {
+                    if (auto q = weak.lock()) (*again)(q, true);
+                });
+                if (!p->hold && at != INT64_MAX)
+                    p->hold = scheduler_.after(std::chrono::milliseconds(at - now), [weak, again] {
+                        if (auto q = weak.lock()) (*again)(q, false);
+                    });
+                return;
+            }
+        }
         p->done = true;
         auto& l = parked_[stream];
         l.erase(std::remove(l.begin(), l.end(), p), l.end());
         if (l.empty()) parked_.erase(stream);
         p->timer.reset();
-        if (!woken) stream->remove_waiter(p->waiter);
+        p->hold.reset();
+        if (p->waiter) stream->remove_waiter(p->waiter);
         EventStream* now = find();
         if (!now) return p->respond(error_response(not_found("no such event channel")));
         p->respond(render(*now, ack));
     };
-    std::weak_ptr<Parked> weak = parked;
+    parked->finish = finish;  // the waiter and timers hold it weakly: it lives as long as the poll
+    const std::int64_t at = stream->release_at(ack, hold_ms);
     parked->waiter = stream->add_waiter([weak, finish] {
-        if (auto p = weak.lock()) finish(p, true);
+        if (auto p = weak.lock()) (*finish)(p, true);
     });
+    if (at != INT64_MAX)  // medium events already wait: answer when the first has been held enough
+        parked->hold = scheduler_.after(std::chrono::milliseconds(std::max<std::int64_t>(0, at - platform_.now_ms())),
+                                        [weak, finish] {
+                                            if (auto p = weak.lock()) (*finish)(p, false);
+                                        });
     parked->timer = scheduler_.after(std::chrono::seconds(timeout), [weak, finish] {
-        if (auto p = weak.lock()) finish(p, false);
+        if (auto p = weak.lock()) (*finish)(p, false);
     });
     parked->answer_now = [weak, finish] {
-        if (auto p = weak.lock()) finish(p, false);
+        if (auto p = weak.lock()) (*finish)(p, false);
     };
     list.push_back(std::move(parked));
 }

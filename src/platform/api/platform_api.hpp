@@ -55,10 +55,11 @@ private:
     std::string anonymous_cors_origin(const net::Request& req, std::string_view origin);
     bool origin_allowed(const std::vector<std::string>& allowed, std::string_view origin) const;
 
-    // Long-poll GET events?ack=N&timeout=S on a stream found (again, on wake) by `find`.
+    // Long-poll GET events?ack=N&timeout=S on a stream found (again, on wake) by `find`;
+    // medium-urgency events are held up to medium_s seconds (UCWA aggregation).
     void serve_events(const net::Request& req, std::string events_href,
                       std::function<EventStream*()> find, net::Responder respond,
-                      std::string baseuri);
+                      std::string baseuri, std::int64_t medium_s = 0);
 
     Platform& platform_;
     const auth::TokenService& tokens_;

@@ -1,6 +1,8 @@
 // The UCWA side, for visitors (/ucwa/psanon/v1, anonymous token) and agents (/ucwa/v1, user
 // token): the application, its event channel, invitations, and messaging (steps 5-6, 13-20).
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 #include <boost/json.hpp>
 
@@ -99,6 +101,13 @@ void PlatformApi::add_ucwa_routes(Side side) {
                 auto [ptr, ec] = std::from_chars(a->data(), a->data() + a->size(), ack);
                 if (ec == std::errc{} && ack <= app.events.visible_end()) platform_.events_read(app, ack);
             }
+            if (auto m = req.query_param("medium")) {
+                std::int64_t seconds = 0;
+                auto [ptr, ec] = std::from_chars(m->data(), m->data() + m->size(), seconds);
+                if (ec != std::errc{} || ptr != m->data() + m->size() || seconds < 0)
+                    return respond(error_response(bad_request("InvalidParameter", "'medium' must be a non-negative integer")));
+                app.medium_hold_s = std::clamp<std::int64_t>(seconds, 5, 1800);  // UCWA's bounds
+            }
             const std::string id = app.id;
             net::Responder answer = std::move(respond);
             if (app.kind == UcwaKind::visitor) {
@@ -112,7 +121,7 @@ void PlatformApi::add_ucwa_routes(Side side) {
             serve_events(req, v.href("/events"), [this, id]() -> EventStream* {
                 UcwaApp* a = platform_.ucwa_app(id);
                 return a ? &a->events : nullptr;
-            }, std::move(answer), "");
+            }, std::move(answer), "", app.medium_hold_s);
         });
     });
     router_.add("GET", A + "/{}/communication/conversations", [this, with_app](net::Request& req, const Params& p, net::Responder& respond) {

@@ -23,6 +23,8 @@ public:
     Ev& success() &;
     Ev& failure(const Error& reason) &;
     Ev& reason(const Error& why) &;  // why something ended, without a status (inactivity)
+    // Medium urgency (event_stream.hpp): held on a UCWA channel to ride with the next event.
+    Ev& medium() & { urgency_ = Urgency::medium; return *this; }
     // On a temporary (`to_ucwa(..., Ev(...).embed(r))`) the chain stays an rvalue, so the event
     // is moved into its receiver, not copied (a json::object copy per event was 3% of a chat's
     // set-up).
@@ -35,7 +37,9 @@ public:
     Ev&& success() && { return std::move(success()); }
     Ev&& failure(const Error& why) && { return std::move(failure(why)); }
     Ev&& reason(const Error& why) && { return std::move(reason(why)); }
+    Ev&& medium() && { return std::move(medium()); }
     std::string render() const;
+    Urgency urgency() const { return urgency_; }
 
 private:
     std::string link_rel_, link_href_, link_title_;
@@ -46,6 +50,7 @@ private:
     bool has_reason_ = false;
     Error reason_;
     const char* type_;
+    Urgency urgency_ = Urgency::high;
 };
 
 struct Platform::Impl {

@@ -64,7 +64,7 @@ void Platform::Impl::to_ucwa(UcwaApp& app, const std::string& conversation_id, E
     std::string rel = conversation_id.empty() ? "communication" : "conversation";
     std::string href = conversation_id.empty() ? v.href("/communication")
                                                : v.href(conversation_path(conversation_id));
-    app.events.append(std::move(rel), std::move(href), ev.render(), self.now_ms());
+    app.events.append(std::move(rel), std::move(href), ev.render(), self.now_ms(), ev.urgency());
     dirty.insert(&app.events);
     if (snapshots_unchanged == 0) touch(app);
 }

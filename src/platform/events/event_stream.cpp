@@ -1,14 +1,15 @@
 #include "platform/events/event_stream.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace carebridge::platform {
 
 std::uint64_t EventStream::append(std::string sender_rel, std::string sender_href,
-                                  std::string json, std::int64_t time) {
+                                  std::string json, std::int64_t time, Urgency urgency) {
     const std::uint64_t position = next_position();
-    events_.push_back({position, time, std::move(sender_rel), std::move(sender_href), std::move(json)});
+    events_.push_back({position, time, std::move(sender_rel), std::move(sender_href), std::move(json), urgency});
     return position;
 }
 
@@ -29,6 +30,14 @@ std::vector<const StoredEvent*> EventStream::read(std::uint64_t from, std::size_
     for (std::uint64_t p = from; p < visible_ && out.size() < max; ++p)
         out.push_back(&events_[p - first_]);
     return out;
+}
+
+std::int64_t EventStream::release_at(std::uint64_t position, std::int64_t hold_ms) const {
+    if (position < first_) position = first_;
+    if (position >= visible_) return INT64_MAX;
+    for (std::uint64_t p = position; p < visible_; ++p)
+        if (events_[p - first_].urgency == Urgency::high) return INT64_MIN;
+    return events_[position - first_].time + hold_ms;
 }
 
 std::vector<const StoredEvent*> EventStream::read_all(std::uint64_t from, std::uint64_t to) const {

@@ -12,12 +12,19 @@
 
 namespace carebridge::platform {
 
+// UCWA event aggregation ("Events in UCWA"): a high-urgency event releases a parked long-poll at
+// once; medium ones wait, up to the client's `medium` interval, to ride along with the next
+// high one. Everything still goes out in order.
+enum class Urgency : std::uint8_t { high, medium };
+
 struct StoredEvent {
     std::uint64_t position = 0;
     std::int64_t time = 0;    // unix ms when appended (compaction keeps recent events)
     std::string sender_rel;   // the resource that raised it ("communication", "conversation")
     std::string sender_href;
     std::string json;         // the event object, rendered once
+    // Not stored: an event read back after a restart is high (sent at once, never held).
+    Urgency urgency = Urgency::high;
 };
 
 // Events become visible to readers only once published (after they are durable); positions
@@ -29,7 +36,7 @@ public:
 
     // Positions start at 1 (UCWA's first `ack`).
     std::uint64_t append(std::string sender_rel, std::string sender_href, std::string json,
-                         std::int64_t time = 0);
+                         std::int64_t time = 0, Urgency urgency = Urgency::high);
     std::uint64_t next_position() const { return first_ + events_.size(); }
     std::uint64_t first_position() const { return first_; }
     // Readers see positions below visible_end().
@@ -42,6 +49,10 @@ public:
     void restore(StoredEvent e);
 
     bool empty_from(std::uint64_t position) const { return position >= visible_; }
+    // When a reader at `position` holding medium events for `hold_ms` should be answered
+    // (unix ms): at once (INT64_MIN) if a visible event there is high, the first one's time
+    // plus hold_ms if all are medium, never (INT64_MAX) if nothing is visible.
+    std::int64_t release_at(std::uint64_t position, std::int64_t hold_ms) const;
     // Visible events with position in [from, from+max), clipped to what is retained.
     std::vector<const StoredEvent*> read(std::uint64_t from, std::size_t max) const;
     // Every retained event in [from, to), visible or not.

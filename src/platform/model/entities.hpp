@@ -39,6 +39,9 @@ struct UcwaApp {
     std::vector<std::string> allowed_origins;
     bool available = false;    // agent: makeMeAvailable was called
     std::uint64_t acked = 1;   // highest `ack` the client has asked for: it holds all before
+    // UCWA `medium` aggregation interval, seconds: remembered from the last GET events that
+    // named it (default 5, bounds 5-1800, as UCWA has them).
+    std::int64_t medium_hold_s = 5;
     EventStream events;
     std::vector<std::string> conversations;  // ids of conversations this application sees
 };

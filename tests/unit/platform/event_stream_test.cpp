@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -210,6 +211,26 @@ TEST(EventStream, WaiterCanReadAndAppendDuringWake) {
     EXPECT_EQ(seen, (std::vector<std::uint64_t>{1}));
     EXPECT_EQ(s.next_position(), 3u);
     EXPECT_EQ(s.waiter_count(), 0u);
+}
+
+TEST(EventStream, ReleaseAtHoldsMediumEventsUntilAHighOneOrTheirTime) {
+    EventStream s;
+    EXPECT_EQ(s.release_at(1, 5000), INT64_MAX);  // nothing to send
+    s.append("conversation", "/c", "{}", 1000, Urgency::medium);
+    EXPECT_EQ(s.release_at(1, 5000), INT64_MAX) << "not visible yet";
+    s.publish_through(s.next_position());
+    EXPECT_EQ(s.release_at(1, 5000), 6000) << "the first held event's time plus the hold";
+    s.append("conversation", "/c", "{}", 3000, Urgency::medium);
+    s.publish_through(s.next_position());
+    EXPECT_EQ(s.release_at(1, 5000), 6000);
+    EXPECT_EQ(s.release_at(2, 5000), 8000) << "a reader past the first counts from the next";
+    EXPECT_EQ(s.release_at(1, 0), 1000) << "no hold: at once";
+    s.append("conversation", "/c", "{}", 4000);  // high (the default)
+    EXPECT_EQ(s.release_at(1, 5000), 6000) << "a high event counts once visible";
+    s.publish_through(s.next_position());
+    EXPECT_EQ(s.release_at(1, 5000), INT64_MIN);
+    EXPECT_EQ(s.release_at(3, 5000), INT64_MIN);
+    EXPECT_EQ(s.release_at(4, 5000), INT64_MAX);
 }
 
 }  // namespace
