@@ -69,10 +69,12 @@ TEST_F(EngineTest, VisitorMessageReachesApplicationAndAgents) {
     Marks mk{&sa(), &f.visitor->events, &alice.events};
     ASSERT_TRUE(platform.send_message(actor(*f.visitor), *f.chat,
                                       {"text/html", "<b>Hi</b>", "op-v"}).ok());
+    // The sender's own message: one "completed", medium urgency (held to ride with the next).
     const auto ve = mk.of(f.visitor->events);
-    ASSERT_EQ(kinds(ve), (std::vector<std::string>{"message/started", "message/completed"}));
-    EXPECT_EQ(ve[1].field("direction"), "Outgoing");
-    EXPECT_EQ(ve[1].field("operationId"), "op-v");
+    ASSERT_EQ(kinds(ve), (std::vector<std::string>{"message/completed"}));
+    EXPECT_EQ(ve[0].field("direction"), "Outgoing");
+    EXPECT_EQ(ve[0].field("operationId"), "op-v");
+    EXPECT_EQ(f.visitor->events.at(f.visitor->events.next_position() - 1)->urgency, Urgency::medium);
 
     const auto se = mk.of(sa());
     ASSERT_EQ(kinds(se), (std::vector<std::string>{"ms:rtc:saas:message/completed"}));
@@ -82,6 +84,7 @@ TEST_F(EngineTest, VisitorMessageReachesApplicationAndAgents) {
 
     const auto ae = mk.of(alice.events);
     ASSERT_EQ(kinds(ae), (std::vector<std::string>{"message/completed"}));
+    EXPECT_EQ(alice.events.at(alice.events.next_position() - 1)->urgency, Urgency::high);
     EXPECT_EQ(ae[0].link_title("participant"), "Janardhan");
     EXPECT_FALSE(ae[0].link("htmlMessage").empty());
 }
@@ -92,10 +95,11 @@ TEST_F(EngineTest, AgentMessageReachesEveryoneElse) {
     UcwaApp& bob = agent_in(*f.meeting, kBob);
     Marks mk{&sa(), &f.visitor->events, &alice.events, &bob.events};
     ASSERT_TRUE(platform.send_message(actor(alice), *f.meeting, text("I can help")).ok());
-    EXPECT_EQ(kinds(mk.of(alice.events)),
-              (std::vector<std::string>{"message/started", "message/completed"}));
+    EXPECT_EQ(kinds(mk.of(alice.events)), (std::vector<std::string>{"message/completed"}));
+    EXPECT_EQ(alice.events.at(alice.events.next_position() - 1)->urgency, Urgency::medium);
     const auto be = mk.of(bob.events);
     ASSERT_EQ(kinds(be), (std::vector<std::string>{"message/completed"}));
+    EXPECT_EQ(bob.events.at(bob.events.next_position() - 1)->urgency, Urgency::high);
     EXPECT_EQ(be[0].link_title("participant"), "Alice");
     const auto ve = mk.of(f.visitor->events);
     ASSERT_EQ(kinds(ve), (std::vector<std::string>{"message/completed"}));
