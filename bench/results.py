@@ -114,10 +114,13 @@ def main():
     ap = argparse.ArgumentParser()
     for name in ("work", "out", "started", "load-before", "load-after", "commit", "talk", "light", "setup", "setup-wide", "hold"):
         ap.add_argument("--" + name, required=True)
+    ap.add_argument("--batch-ms", default="0")
     a = ap.parse_args()
     model, cpus, kernel, mem_gib = machine()
     tm, td = load(a.work, "talk-memory"), load(a.work, "talk-durable")
     xm, xd = load(a.work, "light-memory"), load(a.work, "light-durable")
+    bm, bd = load(a.work, "batched-memory"), load(a.work, "batched-durable")
+    batched = f"callbacks batched, `[ops] callback_batch_window_ms = {a.batch_ms}`"
     setup, hold = load(a.work, "setup-durable"), load(a.work, "hold-durable")
     setup_wide = load(a.work, "setup-wide-durable")
 
@@ -141,6 +144,10 @@ def main():
           "`data_dir`. talk and setup are measured on both sides of each message/chat by the generator "
           "(latency = sender's POST start → receiver's long-poll answer).", ""]
     md += ["## talk: " + a.talk.replace("talk ", ""), ""] + talk_table(tm, td) + [""]
+    if bm and bd:
+        md += ["## talk, " + batched + ": " + a.talk.replace("talk ", ""), "",
+               "The same talk with the application's callbacks of all conversations sharing POSTs "
+               "(an option, off by default: docs/OPERATIONS.md, \"Batching\").", ""] + talk_table(bm, bd) + [""]
     md += ["## talk, light load: " + a.light.replace("talk ", ""), ""] + talk_table(xm, xd) + [""]
     setup_rows = [
         ("chats/s", "complete chats/s", 1), ("setup p50", "set-up time p50 (ms)", 1),
@@ -167,7 +174,7 @@ def main():
     d_rate = median(td, "delivered")
     p99 = median(td, "latency p99")
     m_p99 = median(tm, "latency p99")
-    loss = sum((median(r, k) or 0) for r in (tm, td, xm, xd) for k in ("lost", "duplicated", "reordered", "misrouted"))
+    loss = sum((median(r, k) or 0) for r in (tm, td, xm, xd, bm, bd) for k in ("lost", "duplicated", "reordered", "misrouted"))
     # The capacity: the better of the two concurrencies' medians (each table shows its latency).
     setup_best = max(((median(r, "chats/s") or 0, args) for args, r in ((a.setup, setup), (a.setup_wide, setup_wide)) if r),
                      default=(None, a.setup))
@@ -184,18 +191,28 @@ def main():
                   (m_p99 or 1e9) <= 25 and (median(tm, "delivered") or 0) >= 4900),
            target("talk: p99 ≤ 25 ms at 5,000 msgs/s, durable", f"{fmt(p99, 2)} ms at {fmt(median(td, 'delivered'))} msgs/s delivered",
                   (p99 or 1e9) <= 25 and (median(td, "delivered") or 0) >= 4900),
+           *([target("talk: ≥ 10,000 delivered msgs/s durable, " + batched, f"{fmt(median(bd, 'delivered'))} msgs/s",
+                     (median(bd, "delivered") or 0) >= 10000),
+              target("talk: p99 ≤ 25 ms at 5,000 msgs/s, in memory, " + batched,
+                     f"{fmt(median(bm, 'latency p99'), 2)} ms at {fmt(median(bm, 'delivered'))} msgs/s delivered",
+                     (median(bm, "latency p99") or 1e9) <= 25 and (median(bm, "delivered") or 0) >= 4900),
+              target("talk: p99 ≤ 25 ms at 5,000 msgs/s, durable, " + batched,
+                     f"{fmt(median(bd, 'latency p99'), 2)} ms at {fmt(median(bd, 'delivered'))} msgs/s delivered",
+                     (median(bd, "latency p99") or 1e9) <= 25 and (median(bd, "delivered") or 0) >= 4900)]
+             if bm and bd else []),
            target("talk: zero lost/duplicated/reordered", f"{fmt(loss)} in all talk runs", loss == 0),
            target("setup: ≥ 300 chats/s", f"{fmt(chats_s)} chats/s (" + setup_best[1].split("--concurrency ")[-1].split()[0] + " in flight)",
                   (chats_s or 0) >= 300),
            "| `GET discover` ≥ 50% of nginx | measured by `bench/run.sh --peers`: see *Baselines* below | — |", ""]
     errs = {}
-    for runs in (tm, td, xm, xd, setup, setup_wide, hold):
+    for runs in (tm, td, xm, xd, bm, bd, setup, setup_wide, hold):
         for k, v in errors(runs).items():
             errs[k] = errs.get(k, 0) + v
     md += ["## Errors seen by the generator (all runs)", ""]
     md += [f"- {k}: {v}" for k, v in sorted(errs.items())] or ["- none"]
-    md += ["", "## Per run", "", "talk at the target rate (in-memory, durable), then at the light rate (in-memory, durable):", ""]
-    for runs in (tm, td, xm, xd):
+    md += ["", "## Per run", "", "talk at the target rate (in-memory, durable), then at the light rate (in-memory, durable)"
+           + (", then " + batched + " (in-memory, durable)" if bm and bd else "") + ":", ""]
+    for runs in (tm, td, xm, xd) + ((bm, bd) if bm and bd else ()):
         md += per_run(runs, ["delivered", "latency p50", "latency p99", "platform cpu", "platform waiting for a core",
                              "generator cpu"]) + [""]
     for label, runs in (("setup:", setup), ("setup, wider:", setup_wide)):

@@ -39,6 +39,10 @@ done
 # Sizes of the full run (override from the environment).
 TALK_CHATS=${TALK_CHATS:-200} TALK_RATE=${TALK_RATE:-5000} TALK_SECONDS=${TALK_SECONDS:-15}
 LIGHT_RATE=${LIGHT_RATE:-500}
+# talk is also run with the callbacks of all conversations sharing POSTs ([ops]
+# callback_batch_window_ms, off by default): the application's callbacks are a third of the
+# HTTP exchanges per message otherwise. 0 skips those runs.
+BATCH_MS=${BATCH_MS:-2}
 SETUP_CHATS=${SETUP_CHATS:-2000} SETUP_CONCURRENCY=${SETUP_CONCURRENCY:-64}
 # Set-up is also run with twice as many chats in flight: at 64 a chat's ~20 steps, each waiting
 # for its commit, leave the cores partly idle, so the platform's capacity shows only wider.
@@ -97,7 +101,7 @@ write_config() {
     printf 'chats_per_application = 1000000\nmax_connections = 100000\n'
     # Access lines off, as nginx's access_log is off in the baseline: one JSON line per request
     # at the default info level costs about a third of a discover's CPU (see RESULTS.md).
-    printf '[ops]\nlog_level = "%s"\n' "${PLATFORM_LOG_LEVEL:-warn}"
+    printf '[ops]\nlog_level = "%s"\ncallback_batch_window_ms = %s\n' "${PLATFORM_LOG_LEVEL:-warn}" "${CALLBACK_BATCH_MS:-0}"
     echo '[security]'
     echo 'allow_http_loopback_origins = true'
     echo 'allow_http_callbacks = true'
@@ -265,6 +269,10 @@ for ((r = 1; r <= runs; r++)); do
   bench_run "talk-durable-$r" durable "$TALK_CHATS" 300 -- "${talk_args[@]}" || status=1
   bench_run "light-memory-$r" memory "$TALK_CHATS" 300 -- "${light_args[@]}" || status=1
   bench_run "light-durable-$r" durable "$TALK_CHATS" 300 -- "${light_args[@]}" || status=1
+  if ((BATCH_MS > 0)); then
+    CALLBACK_BATCH_MS=$BATCH_MS bench_run "batched-memory-$r" memory "$TALK_CHATS" 300 -- "${talk_args[@]}" || status=1
+    CALLBACK_BATCH_MS=$BATCH_MS bench_run "batched-durable-$r" durable "$TALK_CHATS" 300 -- "${talk_args[@]}" || status=1
+  fi
   bench_run "setup-durable-$r" durable 100 300 -- "${setup_args[@]}" || status=1
   bench_run "setup-wide-durable-$r" durable 100 300 -- "${setup_wide_args[@]}" || status=1
 done
@@ -275,6 +283,6 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 "$root/bench/results.py" --work "$work" --out "$out" --started "$started" \
   --load-before "$load_before" --load-after "$load_after" --commit "$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)" \
-  --talk "${talk_args[*]}" --light "${light_args[*]}" --setup "${setup_args[*]}" --setup-wide "${setup_wide_args[*]}" --hold "${hold_args[*]}"
+  --talk "${talk_args[*]}" --light "${light_args[*]}" --batch-ms "$BATCH_MS" --setup "${setup_args[*]}" --setup-wide "${setup_wide_args[*]}" --hold "${hold_args[*]}"
 echo "wrote $out" >&2
 exit "$status"

@@ -30,7 +30,7 @@ void parse_ops_section(const toml::table& root, OpsConfig& ops) {
         const std::string_view k = key.str();
         if (k != "log_level" && k != "shutdown_deadline" && k != "chat_inactivity_timeout" &&
             k != "visitor_poll_grace" && k != "callback_max_age" && k != "callback_breaker_failures" &&
-            k != "callback_breaker_cooldown" && k != "callback_timeout")
+            k != "callback_breaker_cooldown" && k != "callback_timeout" && k != "callback_batch_window_ms")
             fail(k, "unknown key");
     }
     if (const toml::node* n = t.get("log_level")) {
@@ -45,6 +45,11 @@ void parse_ops_section(const toml::table& root, OpsConfig& ops) {
     seconds(t, "callback_breaker_failures", ops.callback_breaker_failures, 0);  // a count, same bounds
     seconds(t, "callback_breaker_cooldown", ops.callback_breaker_cooldown, 1);
     seconds(t, "callback_timeout", ops.callback_timeout, 1);
+    if (const toml::node* n = t.get("callback_batch_window_ms")) {
+        if (!n->is_integer() || n->as_integer()->get() < 0 || n->as_integer()->get() > 1000)
+            fail("callback_batch_window_ms", "must be an integer from 0 (off) to 1000");
+        ops.callback_batch_window_ms = n->as_integer()->get();
+    }
 }
 
 }  // namespace carebridge::app

@@ -15,6 +15,9 @@ struct OpsConfig {
     std::int64_t callback_breaker_failures = 5;   // consecutive failures opening a URL's circuit (0: off)
     std::int64_t callback_breaker_cooldown = 30;  // seconds an open circuit waits before one probe
     std::int64_t callback_timeout = 10;  // seconds a callback POST may take (a hung receiver fails then)
+    // Milliseconds a conversation's callback waits to share a POST with other conversations'
+    // to the same URL (0: off, a POST per conversation at once; at most 1000).
+    std::int64_t callback_batch_window_ms = 0;
 };
 
 }  // namespace carebridge::app

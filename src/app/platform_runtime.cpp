@@ -163,6 +163,7 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
     callback_options.timeout = std::chrono::seconds(cfg.ops.callback_timeout);
     callback_options.breaker_failures = static_cast<std::size_t>(cfg.ops.callback_breaker_failures);
     callback_options.breaker_cooldown = std::chrono::seconds(cfg.ops.callback_breaker_cooldown);
+    callback_options.batch_window = std::chrono::milliseconds(cfg.ops.callback_batch_window_ms);
     r.callbacks.emplace(r.scheduler, r.http, CallbackAuthorizer(*r.tokens, r.scheduler), cfg.public_url,
                         callback_options);
     r.engine.emplace(cfg, r.scheduler, *r.callbacks, r.db.get());

@@ -73,18 +73,20 @@ void CallbackReceiver::process(net::Request&& req, net::Responder respond, bool 
         return respond(answer(401, "Unauthorized", std::string("bad callback token: ") + auth::to_string(verified.error)));
     }
 
-    std::optional<std::pair<std::uint64_t, std::uint64_t>> positions;
+    std::optional<std::vector<std::uint64_t>> positions;
     if (auto h = req.header("X-Carebridge-Event-Positions")) {
-        positions = parse_positions(*h);
+        positions = parse_position_list(*h);
         if (!positions) return respond(answer(400, "BadRequest", "malformed X-Carebridge-Event-Positions"));
     }
-    auto batch = parse_envelope(req.body, positions ? std::optional(positions->first) : std::nullopt);
+    auto batch = parse_envelope(req.body, positions ? std::optional(positions->front()) : std::nullopt);
     if (!batch) {
         log("refused: " + batch.error().message);
         return respond(answer(400, "BadRequest", batch.error().message));
     }
-    if (positions && batch->events.size() != positions->second - positions->first + 1)
+    if (positions && batch->events.size() != positions->size())
         return respond(answer(400, "BadRequest", "the event count does not match the positions"));
+    if (positions)  // several conversations' ranges in one POST: not one run from the first
+        for (std::size_t i = 0; i < positions->size(); ++i) batch->events[i].position = (*positions)[i];
 
     std::vector<Event> fresh;
     for (auto& e : batch->events)

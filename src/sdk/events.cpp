@@ -125,6 +125,19 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_positions(std::stri
     return std::pair{first, last};
 }
 
+std::optional<std::vector<std::uint64_t>> parse_position_list(std::string_view header, std::size_t max) {
+    std::vector<std::uint64_t> out;
+    for (std::size_t pos = 0;;) {
+        const auto comma = header.find(',', pos);
+        const auto range = parse_positions(header.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
+        if (!range || (!out.empty() && range->first <= out.back()) || range->second - range->first >= max - out.size())
+            return std::nullopt;
+        for (std::uint64_t p = range->first; p <= range->second; ++p) out.push_back(p);
+        if (comma == std::string_view::npos) return out;
+        pos = comma + 1;
+    }
+}
+
 Result<EventBatch> parse_envelope(std::string_view body, std::optional<std::uint64_t> first_position) {
     boost::system::error_code ec;
     auto v = json::parse(strip_bom(body), ec);

@@ -72,4 +72,9 @@ Result<EventBatch> parse_envelope(std::string_view body, std::optional<std::uint
 // "first-last" -> {first, last}; nullopt if malformed.
 std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_positions(std::string_view header);
 
+// X-Carebridge-Event-Positions: one range, or several ("4-6,9-9") when the platform batches
+// conversations into one POST -> every position, in order. nullopt if malformed, if the ranges
+// do not ascend, or if they name more than `max` positions.
+std::optional<std::vector<std::uint64_t>> parse_position_list(std::string_view header, std::size_t max = 4096);
+
 }  // namespace carebridge::sdk

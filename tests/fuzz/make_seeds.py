@@ -181,6 +181,9 @@ def sdk_envelope():
         for f in sorted(FIXTURES.glob("*.json")):
             data = f.read_bytes()
             write("sdk_envelope", f.stem, (b"1-40\n" if f.stem.startswith("Event_") else b"") + data)
+        # A batched callback: several conversations' ranges in one POST (callback_batch_window_ms).
+        write("sdk_envelope", "Batched_TwoRanges",
+              b"7-7,12-13\n" + (FIXTURES / "Event_Participant_MultipleEvents.json").read_bytes())
     else:
         print(f"make_seeds.py: {FIXTURES} not found; sdk_envelope keeps its seeds", file=sys.stderr)
 

@@ -14,7 +14,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::optional<std::uint64_t> first;
     std::string_view body = in;
     if (nl != std::string_view::npos && nl < 64) {
-        if (auto range = parse_positions(in.substr(0, nl))) first = range->first;
+        if (auto list = parse_position_list(in.substr(0, nl))) {  // the receiver's parser
+            if (list->empty() || list->size() > 4096) __builtin_trap();
+            for (std::size_t i = 1; i < list->size(); ++i)
+                if ((*list)[i] <= (*list)[i - 1]) __builtin_trap();  // must ascend
+            first = list->front();
+        }
         body = in.substr(nl + 1);
     }
     auto batch = parse_envelope(body, first);

@@ -86,39 +86,101 @@ void CallbackDispatcher::pump(const std::string& key) {
     Queue& q = it->second;
     q.scheduled = false;
     q.retry.reset();
-    if (q.sending) return;
+    if (q.sending || q.batched) return;
     if (q.jobs.empty()) {
         if (q.forgotten) queues_.erase(it);
         return;
     }
     if (!circuit_allows(key, q.jobs.front())) return;
-    q.sending = true;
-    Job& job = q.jobs.front();
-    const auto& stream = job.app->events;
-    const auto events = stream.read(job.first, job.last - job.first + 1);
-    const std::string events_href = "/platformservice/v1/applications/" + job.app->config.id +
-                                    "/events";
-    const std::string body = render_envelope(
-        events, events_href + "?ack=" + std::to_string(job.first),
-        events_href + "?ack=" + std::to_string(job.last + 1), baseuri_);
+    if (options_.batch_window.count() > 0) return join_batch(key, q);
+    send({key});
+}
+
+std::string CallbackDispatcher::url_of(const Queue& q, const Job& job) const {
     std::string url = job.url;
     if (!q.context.empty())
         url += (url.find('?') == std::string::npos ? "?" : "&") +
                std::string("callbackContext=") + net::percent_encode(q.context);
-    net::HeaderList headers{
-        {"Content-Type", "application/json; charset=utf-8"},
-        {"Authorization", authorize_(*job.app)},
-        {"X-Carebridge-Event-Positions",
-         std::to_string(job.first) + "-" + std::to_string(job.last)},
-    };
-    ++job.attempts;
-    ++attempts_;
-    if (job.attempts > 1) ++retries_;
-    http_.send("POST", url, std::move(headers), body, options_.timeout,
-               [this, key](net::ClientResult r) { on_result(key, std::move(r)); });
+    return url;
 }
 
-void CallbackDispatcher::on_result(const std::string& key, net::ClientResult result) {
+void CallbackDispatcher::join_batch(const std::string& key, Queue& q) {
+    const Job& job = q.jobs.front();
+    const std::string batch_key = job.app->config.id + " " + url_of(q, job);
+    q.batched = true;  // its front job may still grow (enqueue) until the batch goes
+    Batch& b = batches_[batch_key];
+    b.keys.push_back(key);
+    if (!b.timer)
+        b.timer = scheduler_.after(options_.batch_window, [this, batch_key] { flush_batch(batch_key); });
+}
+
+void CallbackDispatcher::flush_batch(const std::string& batch_key) {
+    auto it = batches_.find(batch_key);
+    if (it == batches_.end()) return;
+    std::vector<std::string> waiting = std::move(it->second.keys);
+    batches_.erase(it);
+    std::vector<std::string> now, later;
+    std::size_t events = 0;
+    for (auto& key : waiting) {
+        auto q = queues_.find(key);
+        if (q == queues_.end() || !q->second.batched) continue;
+        const Job& job = q->second.jobs.front();
+        const std::size_t n = job.last - job.first + 1;
+        if (!now.empty() && events + n > options_.max_events_per_post) {
+            later.push_back(std::move(key));
+            continue;
+        }
+        q->second.batched = false;
+        events += n;
+        now.push_back(std::move(key));
+    }
+    if (!later.empty()) {  // the rest go in the next POST, at once
+        Batch& b = batches_[batch_key];
+        b.keys = std::move(later);
+        b.timer = scheduler_.after(std::chrono::milliseconds(0), [this, batch_key] { flush_batch(batch_key); });
+    }
+    if (!now.empty()) send(now);
+}
+
+void CallbackDispatcher::send(const std::vector<std::string>& keys) {
+    // The jobs in stream order: one envelope, the positions listed range by range.
+    std::vector<std::pair<Job*, Queue*>> jobs;
+    for (const auto& key : keys) {
+        Queue& q = queues_.at(key);
+        jobs.emplace_back(&q.jobs.front(), &q);
+    }
+    std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) { return a.first->first < b.first->first; });
+    const Job& lead = *jobs.front().first;
+    const auto& stream = lead.app->events;
+    std::vector<const StoredEvent*> events;
+    std::string positions;
+    for (auto& [job, q] : jobs) {
+        q->sending = true;
+        const auto range = stream.read(job->first, job->last - job->first + 1);
+        events.insert(events.end(), range.begin(), range.end());
+        if (!positions.empty()) positions += ',';
+        positions += std::to_string(job->first) + "-" + std::to_string(job->last);
+        ++job->attempts;
+        ++attempts_;
+        if (job->attempts > 1) ++retries_;
+    }
+    const std::string events_href = "/platformservice/v1/applications/" + lead.app->config.id +
+                                    "/events";
+    const std::string body = render_envelope(
+        events, events_href + "?ack=" + std::to_string(lead.first),
+        events_href + "?ack=" + std::to_string(jobs.back().first->last + 1), baseuri_);
+    net::HeaderList headers{
+        {"Content-Type", "application/json; charset=utf-8"},
+        {"Authorization", authorize_(*lead.app)},
+        {"X-Carebridge-Event-Positions", std::move(positions)},
+    };
+    http_.send("POST", url_of(*jobs.front().second, lead), std::move(headers), body, options_.timeout,
+               [this, keys](net::ClientResult r) {
+                   for (const auto& key : keys) on_result(key, r);
+               });
+}
+
+void CallbackDispatcher::on_result(const std::string& key, const net::ClientResult& result) {
     auto it = queues_.find(key);
     if (it == queues_.end()) return;
     Queue& q = it->second;

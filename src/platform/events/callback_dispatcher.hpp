@@ -4,12 +4,20 @@
 // fails. Each POST carries a contiguous range of the application's event positions, which are
 // the events' stable ids. The receiver may answer {"CallbackContext": "x"}; later callbacks of
 // that conversation then go to <url>?callbackContext=x.
+//
+// With a batch window (off by default), conversations whose callbacks go to the same URL
+// (CallbackContext included) share POSTs: a conversation ready to send waits up to the window,
+// then one POST carries the next range of every conversation waiting for that URL (each range
+// contiguous, ranges in stream order; X-Carebridge-Event-Positions lists them: "4-6,9-9").
+// Each conversation keeps one POST at a time and its own retries; a CallbackContext answered
+// to a shared POST applies to every conversation in it.
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "net/http_client.hpp"
 #include "net/scheduler.hpp"
@@ -28,6 +36,7 @@ struct CallbackOptions {
     std::size_t breaker_failures = 0;
     std::chrono::milliseconds breaker_cooldown{30'000};
     std::size_t dead_letter_limit = 10'000;  // oldest entries go first beyond this
+    std::chrono::milliseconds batch_window{0};  // 0: a POST per conversation, sent at once
 };
 
 // A delivery given up after the maximum retry age: replayable through the API.
@@ -111,12 +120,23 @@ private:
         bool sending = false;    // a POST is out for jobs.front()
         bool scheduled = false;  // a pump is posted or a retry timer is set
         bool forgotten = false;
+        bool batched = false;  // waiting in a batch for its URL (batch_window)
         std::string context;  // CallbackContext from the receiver
         net::TimerPtr retry;
     };
+    // Conversations waiting to share a POST to one URL (batch_window).
+    struct Batch {
+        std::vector<std::string> keys;
+        net::TimerPtr timer;
+    };
 
     void pump(const std::string& key);
-    void on_result(const std::string& key, net::ClientResult result);
+    // POSTs the front jobs of the queues `keys` (one queue alone, or a batch) in one request.
+    void send(const std::vector<std::string>& keys);
+    void join_batch(const std::string& key, Queue& q);
+    void flush_batch(const std::string& batch_key);
+    std::string url_of(const Queue& q, const Job& job) const;  // with the CallbackContext
+    void on_result(const std::string& key, const net::ClientResult& result);
     void schedule(const std::string& key, std::chrono::milliseconds delay);
     void dead_letter(const std::string& key, const Job& job, std::string error);
     void trim_dead_letters();
@@ -138,6 +158,7 @@ private:
     std::uint64_t next_dead_letter_ = 1;
     std::uint64_t next_replay_ = 1;
     std::map<std::string, Breaker> breakers_;  // by callback URL
+    std::map<std::string, Batch> batches_;     // by application and URL (batch_window)
 };
 
 }  // namespace carebridge::platform

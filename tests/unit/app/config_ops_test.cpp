@@ -23,15 +23,18 @@ TEST(ConfigOps, DefaultsAndValues) {
     EXPECT_EQ(d.ops.visitor_poll_grace, 0);
     EXPECT_EQ(d.ops.callback_max_age, 3600);
     EXPECT_EQ(d.ops.callback_timeout, 10);
+    EXPECT_EQ(d.ops.callback_batch_window_ms, 0) << "off unless asked for";
     const auto c = parse_platform_config(
         "[ops]\nlog_level = \"debug\"\nshutdown_deadline = 3\nchat_inactivity_timeout = 600\n"
-        "visitor_poll_grace = 90\ncallback_max_age = 120\ncallback_timeout = 3\n" + kApp);
+        "visitor_poll_grace = 90\ncallback_max_age = 120\ncallback_timeout = 3\n"
+        "callback_batch_window_ms = 1000\n" + kApp);
     EXPECT_EQ(c.ops.log_level, "debug");
     EXPECT_EQ(c.ops.shutdown_deadline, 3);
     EXPECT_EQ(c.ops.chat_inactivity_timeout, 600);
     EXPECT_EQ(c.ops.visitor_poll_grace, 90);
     EXPECT_EQ(c.ops.callback_max_age, 120);
     EXPECT_EQ(c.ops.callback_timeout, 3);
+    EXPECT_EQ(c.ops.callback_batch_window_ms, 1000);
 }
 
 TEST(ConfigOps, ErrorsNameTheKey) {
@@ -41,6 +44,8 @@ TEST(ConfigOps, ErrorsNameTheKey) {
              {"[ops]\nchat_inactivity_timeout = -1\n", "ops.chat_inactivity_timeout"},
              {"[ops]\ncallback_max_age = \"1h\"\n", "ops.callback_max_age"},
              {"[ops]\ncallback_timeout = 0\n", "ops.callback_timeout"},
+             {"[ops]\ncallback_batch_window_ms = 1001\n", "ops.callback_batch_window_ms"},
+             {"[ops]\ncallback_batch_window_ms = -1\n", "ops.callback_batch_window_ms"},
              {"[ops]\nwhatever = 1\n", "ops.whatever"},
              {"ops = 3\n", "ops"}}) {
         try {

@@ -218,6 +218,104 @@ TEST_F(DispatcherTest, CallbackContextIsAppendedToLaterPosts) {
     EXPECT_EQ(http.at(4).url, "https://sa.example/cb?tenant=7&callbackContext=a%20b%26c");
 }
 
+// --- batch_window: conversations share POSTs to one URL ---
+
+CallbackOptions batching(CallbackOptions o, std::size_t max_events = 64) {
+    o.batch_window = milliseconds(5);
+    o.max_events_per_post = max_events;
+    return o;
+}
+
+TEST_F(DispatcherTest, BatchWindowSendsSeveralConversationsInOnePost) {
+    auto& cb = dispatcher(batching(options()));
+    emit("c1");
+    emit("c2");
+    emit("c1");
+    emit("c3", "https://other.example/cb");
+    sched.run_posted();
+    EXPECT_EQ(http.count(), 0u) << "nothing before the window ends";
+    sched.advance(milliseconds(5));
+    ASSERT_EQ(http.count(), 2u) << "one POST per URL";
+    const auto& both = http.at(0).url == kUrl ? http.at(0) : http.at(1);
+    EXPECT_EQ(both.url, kUrl);
+    // Each conversation's range, in stream order; c1's 1st and 3rd events are not contiguous,
+    // so its second job waits for the next POST.
+    EXPECT_EQ(both.header("X-Carebridge-Event-Positions"), "1-1,2-2");
+    const auto body = json::parse(both.body).as_object();
+    EXPECT_EQ(body.at("_links").at("self").at("href"), "/platformservice/v1/applications/app1/events?ack=1");
+    EXPECT_EQ(body.at("_links").at("next").at("href"), "/platformservice/v1/applications/app1/events?ack=3");
+    const auto& senders = body.at("sender").as_array();
+    ASSERT_EQ(senders.size(), 2u);
+    EXPECT_EQ(senders[0].at("href"), "/c/c1");
+    EXPECT_EQ(senders[1].at("href"), "/c/c2");
+    EXPECT_EQ(cb.pending(), 4u);
+    const std::size_t i = http.at(0).url == kUrl ? 0 : 1;
+    http.respond(i, 200);
+    http.respond(1 - i, 200);
+    EXPECT_EQ(cb.delivered(), 3u);
+    // c1's next event goes after its first was acknowledged, in the next window.
+    sched.advance(milliseconds(5));
+    ASSERT_EQ(http.count(), 3u);
+    EXPECT_EQ(http.at(2).header("X-Carebridge-Event-Positions"), "3-3");
+    http.respond(2, 200);
+    EXPECT_EQ(cb.delivered(), 4u);
+    EXPECT_EQ(cb.pending(), 0u);
+}
+
+TEST_F(DispatcherTest, BatchedConversationsRetryEachOnItsOwn) {
+    auto& cb = dispatcher(batching(options()));
+    emit("c1");
+    emit("c2");
+    sched.run_posted();
+    sched.advance(milliseconds(5));
+    ASSERT_EQ(http.count(), 1u);
+    EXPECT_EQ(http.at(0).header("X-Carebridge-Event-Positions"), "1-1,2-2");
+    http.respond(0, 503);
+    EXPECT_EQ(cb.delivered(), 0u);
+    // Each backs off with its own jitter (100-200 ms here), then joins a batch again.
+    sched.advance(milliseconds(300));
+    ASSERT_GE(http.count(), 2u);
+    ASSERT_LE(http.count(), 3u);
+    for (std::size_t i = 1; i < http.count(); ++i) http.respond(i, 200);
+    EXPECT_EQ(cb.delivered(), 2u);
+    EXPECT_EQ(cb.retries(), 2u);
+    EXPECT_EQ(cb.pending(), 0u);
+}
+
+TEST_F(DispatcherTest, CallbackContextAnsweredToABatchAppliesToEveryConversationInIt) {
+    dispatcher(batching(options()));
+    emit("c1");
+    emit("c2");
+    sched.run_posted();
+    sched.advance(milliseconds(5));
+    ASSERT_EQ(http.count(), 1u);
+    http.respond(0, 200, R"({"CallbackContext":"x"})");
+    emit("c1");
+    emit("c2");
+    sched.run_posted();
+    sched.advance(milliseconds(5));
+    ASSERT_EQ(http.count(), 2u);
+    EXPECT_EQ(http.at(1).url, std::string(kUrl) + "?callbackContext=x");
+    EXPECT_EQ(http.at(1).header("X-Carebridge-Event-Positions"), "3-3,4-4");
+}
+
+TEST_F(DispatcherTest, BatchIsSplitAtMaxEventsPerPost) {
+    auto& cb = dispatcher(batching(options(), 3));
+    emit("c1");
+    emit("c1");
+    emit("c2");
+    emit("c2");
+    emit("c3");
+    sched.run_posted();
+    sched.advance(milliseconds(5));
+    ASSERT_EQ(http.count(), 2u) << "the rest goes at once in a second POST";
+    EXPECT_EQ(http.at(0).header("X-Carebridge-Event-Positions"), "1-2,5-5");
+    EXPECT_EQ(http.at(1).header("X-Carebridge-Event-Positions"), "3-4");
+    http.respond(0, 200);
+    http.respond(1, 200);
+    EXPECT_EQ(cb.delivered(), 5u);
+}
+
 TEST_F(DispatcherTest, DeliveryOlderThanMaxAgeIsDroppedAndCounted) {
     auto o = options();
     o.max_age = milliseconds(5'000);

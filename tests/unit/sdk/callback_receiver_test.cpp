@@ -97,6 +97,22 @@ TEST_F(ReceiverTest, RefusesMalformedBodiesAndPositions) {
     EXPECT_EQ(post(fixture("Event_Participant_MultipleEvents.json"), auth, "20-22"), 200);
     ASSERT_EQ(received.size(), 3u);
     EXPECT_EQ(received[2].position, 22u);
+    EXPECT_EQ(post(fixture("Event_Participant_MultipleEvents.json"), auth, "30-31,35-35,36-36"), 400)
+        << "four positions, three events";
+    EXPECT_EQ(post(fixture("Event_Participant_MultipleEvents.json"), auth, "40-40,38-39"), 400) << "not ascending";
+}
+
+TEST_F(ReceiverTest, ABatchOfSeveralConversationsCarriesEachEventsOwnPosition) {
+    receiver.set_keys(*sdk::JwkSet::parse(jwks()));
+    const auto auth = "Bearer " + token();
+    EXPECT_EQ(post(fixture("Event_Participant_MultipleEvents.json"), auth, "7-7,12-13"), 200);
+    ASSERT_EQ(received.size(), 3u);
+    EXPECT_EQ(received[0].position, 7u);
+    EXPECT_EQ(received[1].position, 12u);
+    EXPECT_EQ(received[2].position, 13u);
+    // Redelivered after a lost 200: nothing new.
+    EXPECT_EQ(post(fixture("Event_Participant_MultipleEvents.json"), auth, "7-7,12-13"), 200);
+    EXPECT_EQ(batches, 1);
 }
 
 TEST_F(ReceiverTest, KeysThatCannotBeFetchedAnswer503) {

@@ -100,6 +100,13 @@ TEST(Envelope, PositionsHeader) {
     EXPECT_EQ(parse_positions("4-6"), (std::pair<std::uint64_t, std::uint64_t>{4, 6}));
     EXPECT_EQ(parse_positions("9-9"), (std::pair<std::uint64_t, std::uint64_t>{9, 9}));
     for (const char* bad : {"", "4", "6-4", "0-1", "a-b", "1-2x", "-1-2"}) EXPECT_FALSE(parse_positions(bad)) << bad;
+    EXPECT_EQ(parse_position_list("4-6"), (std::vector<std::uint64_t>{4, 5, 6}));
+    EXPECT_EQ(parse_position_list("2-2,5-6,9-9"), (std::vector<std::uint64_t>{2, 5, 6, 9}));
+    for (const char* bad : {"", ",", "1-2,", ",1-2", "1-2,,3-3", "3-4,4-5", "5-5,1-1", "1-2;3-3"})
+        EXPECT_FALSE(parse_position_list(bad)) << bad;
+    EXPECT_FALSE(parse_position_list("1-4096,5000-5000")) << "more than the bound";
+    EXPECT_TRUE(parse_position_list("1-4096"));
+    EXPECT_FALSE(parse_position_list("1-18446744073709551615")) << "a range that would not fit";
     EXPECT_EQ(ack_of("/x/events?key=1&ack=12"), 12u);
     EXPECT_EQ(ack_of("/x/events?ack=1x"), 0u);
     EXPECT_EQ(ack_of("/eventsservice"), 0u);
