@@ -149,10 +149,14 @@ def text_of(message_event):
 class HelpdeskTestCase(unittest.TestCase):
     chat_settings = {}
     agent_queues = DEFAULT_QUEUES
+    platform_ops = {}  # the platform's [ops] section
 
     def setUp(self):
         self.data = tempfile.mkdtemp(prefix="carebridge-data-")
-        self.up = Up(up_config(self.data, self.agent_queues, **self.chat_settings))
+        config = up_config(self.data, self.agent_queues, **self.chat_settings)
+        if self.platform_ops:
+            config["platform"]["ops"] = dict(self.platform_ops)
+        self.up = Up(config)
 
     def tearDown(self):
         try:
@@ -275,6 +279,34 @@ class ChatTest(HelpdeskTestCase):
         v.events.wait_for("participant", "added", lambda e: embedded(e)["name"] == "Alice (Contoso)")
         self.assertEqual(v.call("DELETE", link(v.messaging, "conversation")).status, 204)
         alice.events.wait_for("conversation", "deleted", timeout=15)
+        self.wait_idle()
+
+
+class BatchedCallbacksTest(HelpdeskTestCase):
+    """The helpdesk (the SDK's receiver) with the platform's callbacks of several conversations
+    sharing POSTs: two chats at once still go end to end."""
+    platform_ops = {"callback_batch_window_ms": 50}
+
+    def test_two_chats_at_once(self):
+        alice, bob = self.agent("alice"), self.agent("bob")
+        ann = self.visitor("Ann", "billing")
+        ben = self.visitor("Ben", "general")
+        self.says(ann, r"^Hello Ann, welcome to billing!$")
+        self.says(ben, r"^Hello Ben, welcome to general support!$")
+        # Billing is Alice's alone; general goes to the less busy Bob.
+        alice_messaging, bob_messaging = self.accept(alice), self.accept(bob)
+        ann.events.wait_for("participant", "added", lambda e: embedded(e)["name"] == "Alice (Contoso)")
+        ben.events.wait_for("participant", "added", lambda e: embedded(e)["name"] == "Bob (Contoso)")
+        for agent, messaging, v, words in ((alice, alice_messaging, ann, "Alice for Ann"),
+                                           (bob, bob_messaging, ben, "Bob for Ben")):
+            r = agent.call("POST", link(messaging, "sendMessage"), words, {"Content-Type": "text/plain"})
+            self.assertEqual(r.status, 201, r)
+        self.assertEqual(self.says(ann, "Alice"), "Alice for Ann")
+        self.assertEqual(self.says(ben, "Bob"), "Bob for Ben")
+        for v in (ann, ben):
+            self.assertEqual(v.call("DELETE", link(v.messaging, "conversation")).status, 204)
+        alice.events.wait_for("conversation", "deleted", timeout=15)
+        bob.events.wait_for("conversation", "deleted", timeout=15)
         self.wait_idle()
 
 
