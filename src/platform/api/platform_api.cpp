@@ -177,7 +177,6 @@ struct PlatformApi::Parked {
     net::TimerPtr timer;
     net::TimerPtr hold;  // medium events wait: answers when the first has been held enough
     EventStream::WaiterId waiter = 0;  // 0: none registered
-    std::shared_ptr<std::function<void(const std::shared_ptr<Parked>&, bool)>> finish;
     std::uint64_t ack = 0;
     bool done = false;
     std::function<void()> answer_now;  // answers with what is there (empty batch): drain()
@@ -231,8 +230,8 @@ void PlatformApi::serve_events(const net::Request& req, std::string events_href,
         return r;
     };
     const std::int64_t hold_ms = medium_s * 1000;
-    if (timeout == 0 || draining_ || stream->release_at(ack, hold_ms) <= platform_.now_ms())
-        return respond(render(*stream, ack));
+    const std::int64_t release = stream->release_at(ack, hold_ms);
+    if (timeout == 0 || draining_ || release <= platform_.now_ms()) return respond(render(*stream, ack));
 
     // Park. A stream keeps at most limits.parked_polls parked polls; an older one is answered
     // (empty) so a client that re-polls after a silent drop does not pile up waiters.
@@ -252,7 +251,8 @@ void PlatformApi::serve_events(const net::Request& req, std::string events_href,
     std::weak_ptr<Parked> weak = parked;
     // Woken by new events: answers when they include a high one, else waits (again) for the
     // next event or until the first held one has waited hold_ms. Forced (timeout, hold over,
-    // drain): answers with whatever is there.
+    // drain): answers with whatever is there. The waiter, the timers and answer_now own it; it
+    // knows itself weakly, to wait again.
     auto finish = std::make_shared<std::function<void(const std::shared_ptr<Parked>&, bool)>>();
     *finish = [this, stream, render, ack, find, hold_ms, weak, f = std::weak_ptr(finish)](
                   const std::shared_ptr<Parked>& p, bool woken) {
@@ -286,13 +286,11 @@ void PlatformApi::serve_events(const net::Request& req, std::string events_href,
         if (!now) return p->respond(error_response(not_found("no such event channel")));
         p->respond(render(*now, ack));
     };
-    parked->finish = finish;  // the waiter and timers hold it weakly: it lives as long as the poll
-    const std::int64_t at = stream->release_at(ack, hold_ms);
     parked->waiter = stream->add_waiter([weak, finish] {
         if (auto p = weak.lock()) (*finish)(p, true);
     });
-    if (at != INT64_MAX)  // medium events already wait: answer when the first has been held enough
-        parked->hold = scheduler_.after(std::chrono::milliseconds(std::max<std::int64_t>(0, at - platform_.now_ms())),
+    if (release != INT64_MAX)  // medium events already wait: answer when the first has been held enough
+        parked->hold = scheduler_.after(std::chrono::milliseconds(release - platform_.now_ms()),
                                         [weak, finish] {
                                             if (auto p = weak.lock()) (*finish)(p, false);
                                         });
