@@ -10,6 +10,7 @@ packages=(
   # libraries
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev libsodium-dev libjemalloc-dev
+  libzstd-dev
   # tests
   libgtest-dev googletest
   # fuzzing (scripts/fuzz.sh): clang 14 with libFuzzer and the sanitizer runtimes

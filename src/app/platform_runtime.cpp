@@ -21,6 +21,7 @@
 #include "platform/auth/key_store.hpp"
 #include "platform/auth/tokens.hpp"
 #include "platform/engine/platform.hpp"
+#include "platform/engine/record_dictionary.hpp"
 #include "platform/events/callback_dispatcher.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -150,6 +151,8 @@ PlatformRuntime::PlatformRuntime(boost::asio::io_context& ioc, PlatformConfig co
             store_options.synchronous_full = cfg.store_synchronous_full;
             // A quota: past it writes fail exactly as on a full disk (503, reads go on).
             store_options.max_page_count = cfg.store_max_size_mb * 256;  // 4 KiB pages
+            store_options.dictionaries = platform::persist::record_dictionaries();
+            store_options.compress_with = platform::persist::kRecordDictionary;
             r.db = store::open_sqlite_store(cfg.data_dir / "carebridge.db", store_options);
         } catch (const std::exception& e) {
             throw std::runtime_error(with_context("store", e));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "store/record_compression.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/record_index.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
@@ -16,11 +17,11 @@ using sqlite::Statement;
 class SqliteStore final : public Store {
 public:
     SqliteStore(std::shared_ptr<sqlite::RecordIndex> index, std::unique_ptr<sqlite::Writer> writer,
-                sqlite::Connection reader, std::string label)
+                sqlite::Connection reader, std::string label, const std::vector<Dictionary>& dictionaries)
         : index_(std::move(index)), writer_(std::move(writer)), reader_(std::move(reader)),
-          label_(std::move(label)) {
+          label_(std::move(label)), decompressor_(dictionaries) {
         prepare(load_, "SELECT key, data FROM snapshots WHERE kind = ?1 ORDER BY key");
-        prepare(read_, "SELECT data FROM records WHERE id = ?1");
+        prepare(read_, "SELECT data, codec FROM records WHERE id = ?1");
     }
 
     std::vector<Snapshot> load(const std::string& kind) override {
@@ -48,7 +49,10 @@ public:
         for (const auto& e : entries) {
             // No row: a record of a transaction not committed yet.
             check(read_.bind(1, e.rowid).query([&](sqlite3_stmt* s) {
-                out.push_back(Record{stream, e.position, sqlite::column_blob(s, 0)});
+                const auto codec = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
+                out.push_back(Record{stream, e.position,
+                                     codec == 0 ? sqlite::column_blob(s, 0)
+                                                : decompress(codec, sqlite::column_blob(s, 0), stream, e.position)});
             }), "read stream '" + stream + "'");
         }
         return out;
@@ -70,6 +74,15 @@ private:
                              "\": " + sqlite::describe(reader_.get(), rc));
         }
     }
+    std::string decompress(std::uint32_t codec, const std::string& data, const std::string& stream,
+                           std::uint64_t position) {
+        try {
+            return decompressor_.decompress(codec, data);
+        } catch (const StoreError& e) {
+            throw StoreError("sqlite store " + label_ + ": stream '" + stream + "' position " +
+                             std::to_string(position) + ": " + e.what());
+        }
+    }
     // Reads are start-up work (see Store): a failure there is fatal, so it throws.
     void check(int rc, const std::string& what) {
         if (rc != SQLITE_DONE) {
@@ -85,6 +98,7 @@ private:
     sqlite::Connection reader_;
     Statement load_, read_;  // after reader_: finalized before it closes
     std::string label_;
+    RecordDecompressor decompressor_;
 };
 
 }  // namespace
@@ -96,10 +110,20 @@ std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path,
     auto index = std::make_shared<sqlite::RecordIndex>();
     if (std::string error = index->load(reader.get()); !error.empty())
         throw StoreError("sqlite store " + path.string() + ": cannot read the records: " + error);
+    std::unique_ptr<RecordCompressor> compressor;
+    if (options.compress_with != 0) {
+        const auto it = std::find_if(options.dictionaries.begin(), options.dictionaries.end(),
+                                     [&](const Dictionary& d) { return d.id == options.compress_with; });
+        if (it == options.dictionaries.end())
+            throw StoreError("sqlite store " + path.string() + ": compress_with names dictionary " +
+                             std::to_string(options.compress_with) + ", which is not among the dictionaries");
+        compressor = std::make_unique<RecordCompressor>(*it);
+    }
     auto writer = std::make_unique<sqlite::Writer>(
         std::move(db), sqlite::open_checkpointer(path, options), index,
-        options.max_batches_per_transaction, options.checkpoint_pages, path.string());
-    return std::make_unique<SqliteStore>(std::move(index), std::move(writer), std::move(reader), path.string());
+        options.max_batches_per_transaction, options.checkpoint_pages, path.string(), std::move(compressor));
+    return std::make_unique<SqliteStore>(std::move(index), std::move(writer), std::move(reader), path.string(),
+                                         options.dictionaries);
 }
 
 int sqlite_schema_version() {

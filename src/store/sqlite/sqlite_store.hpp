@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
+#include "store/record_compression.hpp"
 #include "store/store.hpp"
 
 namespace carebridge::store {
@@ -24,6 +26,11 @@ struct SqliteOptions {
     // practical limit). Past it SQLite fails writes with SQLITE_FULL exactly as on a full
     // disk, which exercises the real error path; not persistent, a reopen without it lifts it.
     std::int64_t max_page_count = 0;
+    // Records' data is compressed with dictionary `compress_with` (0: stored as given); every
+    // dictionary the file's records may have been written with must be listed, or reading
+    // them fails (record_compression.hpp). Snapshots are stored as given.
+    std::vector<Dictionary> dictionaries;
+    std::uint32_t compress_with = 0;
 };
 
 // Opens (creating if needed) the database at path. Throws StoreError for a corrupt file, a

@@ -19,9 +19,11 @@ std::string quoted(const std::string& s) {
 }  // namespace
 
 Writer::Writer(Connection db, Connection checkpoint_db, std::shared_ptr<RecordIndex> index,
-               std::size_t max_batches_per_transaction, std::size_t checkpoint_pages, std::string label)
+               std::size_t max_batches_per_transaction, std::size_t checkpoint_pages, std::string label,
+               std::unique_ptr<RecordCompressor> compressor)
     : db_(std::move(db)),
       index_(std::move(index)),
+      compressor_(std::move(compressor)),
       label_(std::move(label)),
       max_group_(max_batches_per_transaction > 0 ? max_batches_per_transaction : 1),
       checkpoint_pages_(checkpoint_pages > 0 ? checkpoint_pages : 1),
@@ -32,7 +34,7 @@ Writer::Writer(Connection db, Connection checkpoint_db, std::shared_ptr<RecordIn
         {&begin_, "BEGIN IMMEDIATE"},
         {&commit_, "COMMIT"},
         {&rollback_, "ROLLBACK"},
-        {&append_, "INSERT INTO records(stream, position, data) VALUES(?1, ?2, ?3)"},
+        {&append_, "INSERT INTO records(stream, position, data, codec) VALUES(?1, ?2, ?3, ?4)"},
         {&put_,
          "INSERT INTO snapshots(kind, key, data) VALUES(?1, ?2, ?3)"
          " ON CONFLICT(kind, key) DO UPDATE SET data = excluded.data"},
@@ -201,9 +203,12 @@ std::string Writer::apply(const Batch& batch) {
         if (r.position > kMaxPosition) return what() + ": position out of range (max 2^63-1)";
         if (index_->contains(r.stream, r.position))
             return what() + ": UNIQUE constraint failed: records.stream, records.position (already stored)";
+        // Compressed here, on the writer thread, not on the thread that submitted the batch.
+        const std::uint32_t codec = compressor_ ? compressor_->compress(r.data, compressed_) : 0;
         const int rc = append_.bind(1, r.stream)
                            .bind(2, static_cast<std::int64_t>(r.position))
-                           .bind_blob(3, r.data)
+                           .bind_blob(3, codec != 0 ? std::string_view(compressed_) : std::string_view(r.data))
+                           .bind(4, static_cast<std::int64_t>(codec))
                            .run();
         if (rc != SQLITE_DONE) return failure(what(), rc);
         index_->add(r.stream, r.position, sqlite3_last_insert_rowid(db));

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/record_compression.hpp"
 #include "store/sqlite/sqlite_checkpointer.hpp"
 #include "store/sqlite/record_index.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
@@ -29,8 +30,11 @@ public:
     // for checkpoint_pages).
     // index is the database's loaded RecordIndex: the writer keeps it in step with its
     // transactions.
+    // compressor (optional) compresses records' data (codec column); snapshots are few and
+    // stored as given.
     Writer(Connection db, Connection checkpoint_db, std::shared_ptr<RecordIndex> index,
-           std::size_t max_batches_per_transaction, std::size_t checkpoint_pages, std::string label);
+           std::size_t max_batches_per_transaction, std::size_t checkpoint_pages, std::string label,
+           std::unique_ptr<RecordCompressor> compressor = nullptr);
     // Finishes every submitted batch, then stops the thread.
     ~Writer();
     Writer(const Writer&) = delete;
@@ -69,6 +73,8 @@ private:
     Statement begin_, commit_, rollback_;
     Statement append_, put_, erase_, delete_record_;
     std::shared_ptr<RecordIndex> index_;
+    std::unique_ptr<RecordCompressor> compressor_;
+    std::string compressed_;  // reused buffer
     std::string label_;
     std::string last_logged_;    // the last error written to stderr
     std::uint64_t repeats_ = 0;  // failures with that same error since, not logged again

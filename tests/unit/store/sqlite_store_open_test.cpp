@@ -132,9 +132,11 @@ TEST(SqliteStoreOpen, NewFileGetsLatestSchema) {
     TempDir dir;
     const auto path = dir / "store.db";
     open_sqlite_store(path).reset();
-    EXPECT_EQ(sqlite_schema_version(), 4);
+    EXPECT_EQ(sqlite_schema_version(), 5);
     RawDb raw(path);
-    EXPECT_EQ(raw.scalar("PRAGMA user_version"), "4");
+    EXPECT_EQ(raw.scalar("PRAGMA user_version"), "5");
+    // v5: records say how their data is stored (record_compression.hpp).
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM pragma_table_info('records') WHERE name = 'codec'"), "1");
     // v4: the records table has no index (the store keeps one in memory).
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'"), "0");
     EXPECT_EQ(raw.scalar("PRAGMA journal_mode"), "wal");
