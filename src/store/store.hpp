@@ -65,7 +65,12 @@ public:
     // --- writes ---
     // error is empty on success; otherwise a human-readable reason (disk full, read-only...),
     // and nothing of the batch was applied.
-    virtual void commit(Batch batch, std::function<void(const std::string& error)> done) = 0;
+    // Shared, not copied: the owner may keep the batch to submit it again after a failure, and
+    // a durable message's records are kilobytes.
+    virtual void commit(std::shared_ptr<const Batch> batch, std::function<void(const std::string& error)> done) = 0;
+    void commit(Batch batch, std::function<void(const std::string& error)> done) {
+        commit(std::make_shared<const Batch>(std::move(batch)), std::move(done));
+    }
     // False after a failed commit until a later commit succeeds.
     virtual bool healthy() const = 0;
     // Waits for every submitted batch to finish (for shutdown and tests).

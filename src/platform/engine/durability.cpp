@@ -127,11 +127,13 @@ void Platform::Impl::flush() {
     }
     InFlight f;
     for (EventStream* s : dirty) f.publish.emplace_back(s->name(), s->next_position());
-    f.batch = collect();
+    store::Batch batch = collect();
+    const bool nothing_to_store = batch.empty();
+    f.batch = std::make_shared<const store::Batch>(std::move(batch));
     dirty.clear();
     f.callbacks = std::exchange(pending_callbacks, {});
     f.forgets = std::exchange(pending_forgets, {});
-    if (!store || f.batch.empty()) {
+    if (!store || nothing_to_store) {
         // Nothing to make durable (or no store): publish at once, behind earlier batches.
         if (in_flight.empty()) {
             for (const auto& [name, end] : f.publish)

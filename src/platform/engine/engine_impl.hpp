@@ -114,7 +114,7 @@ struct Platform::Impl {
     // --- batches handed to the store, published in order once durable ---
     struct InFlight {
         std::uint64_t ticket = 0;
-        store::Batch batch;  // kept to retry after a failure
+        std::shared_ptr<const store::Batch> batch;  // kept to retry after a failure
         std::vector<std::pair<std::string, std::uint64_t>> publish;  // stream name -> end
         std::vector<PendingCallback> callbacks;
         std::vector<std::string> forgets;

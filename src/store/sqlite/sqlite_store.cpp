@@ -60,7 +60,8 @@ public:
 
     std::map<std::string, std::uint64_t> streams() override { return index_->last_positions(); }
 
-    void commit(Batch batch, std::function<void(const std::string& error)> done) override {
+    using Store::commit;
+    void commit(std::shared_ptr<const Batch> batch, std::function<void(const std::string& error)> done) override {
         writer_->submit(std::move(batch), std::move(done));
     }
     bool healthy() const override { return writer_->healthy(); }

@@ -60,7 +60,7 @@ Writer::~Writer() {
     thread_.join();
 }
 
-void Writer::submit(Batch batch, Done done) {
+void Writer::submit(std::shared_ptr<const Batch> batch, Done done) {
     {
         std::lock_guard lock(mu_);
         queue_.push_back(Pending{std::move(batch), std::move(done)});
@@ -145,7 +145,7 @@ void Writer::commit_group(Pending* first, Pending* last) {
 
 std::string Writer::transact(Pending* first, Pending* last, Pending** culprit) {
     bool any = false;
-    for (Pending* p = first; p != last && !any; ++p) any = !p->batch.empty();
+    for (Pending* p = first; p != last && !any; ++p) any = !p->batch->empty();
     if (!any) return "";  // nothing to write, no reason to sync
 
     if (const int rc = begin_.run(); rc != SQLITE_DONE) {
@@ -154,7 +154,7 @@ std::string Writer::transact(Pending* first, Pending* last, Pending** culprit) {
         return error;
     }
     for (Pending* p = first; p != last; ++p) {
-        if (std::string error = apply(p->batch); !error.empty()) {
+        if (std::string error = apply(*p->batch); !error.empty()) {
             rollback();
             if (culprit != nullptr) *culprit = p;
             return error;
@@ -246,7 +246,7 @@ void Writer::rollback() {
 void Writer::succeeded(Pending& p) {
     batches_.fetch_add(1);
     // An empty batch wrote nothing, so it proves nothing about the disk.
-    if (!p.batch.empty() && !healthy_.exchange(true)) {
+    if (!p.batch->empty() && !healthy_.exchange(true)) {
         std::fprintf(stderr, "carebridge store %s: writes succeed again%s\n", label_.c_str(),
                      repeats_note().c_str());
         last_logged_.clear();

@@ -41,7 +41,7 @@ public:
     Writer& operator=(const Writer&) = delete;
 
     // Any thread. Returns at once; done runs later on the writer thread, in submission order.
-    void submit(Batch batch, Done done);
+    void submit(std::shared_ptr<const Batch> batch, Done done);
     // Any thread but the writer's own (a done callback): blocks until every batch submitted
     // before the call has had its done called.
     void drain();
@@ -50,7 +50,7 @@ public:
 
 private:
     struct Pending {
-        Batch batch;
+        std::shared_ptr<const Batch> batch;
         Done done;
     };
 
