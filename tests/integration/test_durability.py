@@ -273,6 +273,33 @@ class DurabilityTest(unittest.TestCase):
         self.assertEqual(visitor.call("GET", first + "&timeout=0").status, 410)
         self.assertEqual(visitor.call("GET", visitor.events.next + "&timeout=0").status, 200)
 
+    def test_an_ended_conversations_callback_progress_leaves_the_store(self):
+        # Each conversation's callback progress is a snapshot; once the conversation is over and
+        # its events are truncated, housekeeping erases it (it used to stay forever).
+        self.config["store"] = {"event_retention": 1, "housekeeping_interval": 1}
+        self.platform = self.restart()
+        sa, visitor, agent, chat, agent_messaging = self.chat()
+        db_path = os.path.join(self.data, "carebridge.db")
+
+        def progress_rows():
+            with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+                return db.execute("SELECT count(*) FROM snapshots WHERE kind = 'callback_queue'").fetchone()[0]
+
+        cbtest.eventually(lambda: progress_rows() >= 2, "the chat's and the meeting's progress are stored")
+        time.sleep(3)  # past the retention and a housekeeping round: live conversations keep theirs
+        self.assertGreaterEqual(progress_rows(), 2)
+        # The visitor ends the chat, the application the meeting (steps 20-22).
+        self.assertEqual(visitor.call("DELETE", link(chat["visitor_messaging"], "conversation")).status, 204)
+        self.assertEqual(self.platform.call("DELETE", link(chat["meeting"], "self"), headers=sa.auth).status, 204)
+        cbtest.eventually(lambda: progress_rows() == 0, "the ended conversations' progress erased", timeout=20)
+        # A restart sends nothing again for them.
+        time.sleep(1.5)
+        posts = len(self.callbacks.received)
+        self.restart()
+        time.sleep(2)
+        self.assertEqual(len(self.callbacks.received), posts)
+        self.assertEqual(progress_rows(), 0)
+
     def test_read_events_leave_memory_and_store_but_the_newest_stay(self):
         # Only the newest 4 read events of a channel stay (event_retention alone would keep
         # them an hour): re-reading further back answers 410, in memory at once, and after a

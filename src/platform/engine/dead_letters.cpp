@@ -55,8 +55,7 @@ void Platform::save_dead_letter(const DeadLetter& d, const std::string& context)
     // The conversation's queue has moved past it: after a restart it is not sent again (it is
     // in the list, to be replayed on request). Replay queues have no progress to keep.
     if (d.queue.rfind("replay:", 0) != 0) {
-        boost::json::object o{{"delivered", d.last}, {"context", context}};
-        impl_->extra.puts.push_back({persist::kCallbackQueue, d.queue, boost::json::serialize(o)});
+        impl_->save_callback_progress(d.queue, d.last, context);
     }
     impl_->flush();
 }

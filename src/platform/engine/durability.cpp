@@ -218,6 +218,38 @@ void Platform::when_durable(std::function<void(bool ok)> fn) {
     fn(true);
 }
 
+void Platform::Impl::save_callback_progress(const std::string& queue, std::uint64_t delivered,
+                                            const std::string& context) {
+    StoredQueue& stored = stored_queues[queue];
+    // Delivery goes on after a conversation ends (its last events): the application is known
+    // from when it was live.
+    if (const Conversation* c = self.conversation(queue)) stored.app = c->trusted_app_id;
+    stored.delivered = delivered;
+    extra.puts.push_back({persist::kCallbackQueue, queue, persist::encode(persist::CallbackQueueState{delivered, context, stored.app})});
+}
+
+void Platform::Impl::erase_finished_callback_queues() {
+    // Safe to forget a queue's progress once nothing it covered is left in the store: after a
+    // restart, a queue without a snapshot starts from position 0, which re-sends nothing that
+    // is truncated. Its CallbackContext is needed only while it has callbacks to send.
+    auto truncated_through = [&](const StoredQueue& q) {
+        if (const TrustedApp* app = self.trusted_app(q.app)) return app->events.stored_from() > q.delivered;
+        if (!q.app.empty()) return true;  // the application itself is gone
+        // Written before the application was kept: every stream must be past it.
+        for (const auto& [id, app] : trusted_apps)
+            if (app->events.stored_from() <= q.delivered) return false;
+        return true;
+    };
+    for (auto it = stored_queues.begin(); it != stored_queues.end();) {
+        if (!self.conversation(it->first) && !self.callbacks_.has_queue(it->first) && truncated_through(it->second)) {
+            extra.erases.emplace_back(persist::kCallbackQueue, it->first);
+            it = stored_queues.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
 bool Platform::store_healthy() const { return impl_->healthy; }
 
 Platform::OpsStats Platform::ops_stats() const {
@@ -242,8 +274,7 @@ void Platform::on_callback_delivered(const std::string& queue, std::uint64_t las
             impl_->trim_service_streams();
         });
     if (!impl_->store) return;
-    boost::json::object o{{"delivered", last}, {"context", context}};
-    impl_->extra.puts.push_back({persist::kCallbackQueue, queue, boost::json::serialize(o)});
+    impl_->save_callback_progress(queue, last, context);
     // A progress mark (losing it only means a callback is sent again): it rides with the next
     // batch, or goes alone shortly; a commit per delivered callback doubled the commits.
     if (!impl_->delivered_timer)

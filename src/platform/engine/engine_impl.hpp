@@ -100,6 +100,17 @@ struct Platform::Impl {
         std::size_t without_counter = 0, whole = 0;
     };
     std::unordered_map<std::string, SavedSnapshot> saved_snapshots;
+    // The "callback_queue" snapshots the store holds, by conversation id: which application's
+    // stream the queue's events are in and how far they were delivered. Housekeeping erases
+    // one once its conversation and queue are gone and its events truncated
+    // (erase_finished_callback_queues); before, one stayed for every conversation ever.
+    struct StoredQueue {
+        std::string app;
+        std::uint64_t delivered = 0;
+    };
+    std::unordered_map<std::string, StoredQueue> stored_queues;
+    void save_callback_progress(const std::string& queue, std::uint64_t delivered, const std::string& context);
+    void erase_finished_callback_queues();
     // Whether data differs from what was last written for it (counters included, or not),
     // remembering data as written if so.
     bool snapshot_changed(const char* kind, const std::string& id, const std::string& data, bool counter_too);

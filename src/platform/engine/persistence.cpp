@@ -232,6 +232,21 @@ std::optional<Message> decode_message(std::string_view data) {
     return m;
 }
 
+std::string encode(const CallbackQueueState& q) {
+    JsonText o;
+    return o.begin_object().field("delivered", q.delivered).field("context", q.context).field("app", q.app).end_object().take();
+}
+
+std::optional<CallbackQueueState> decode_callback_queue(std::string_view data) {
+    auto o = parse(data);
+    if (!o) return std::nullopt;
+    CallbackQueueState q;
+    q.delivered = static_cast<std::uint64_t>(std::max<std::int64_t>(0, num(*o, "delivered")));
+    q.context = str(*o, "context");
+    q.app = str(*o, "app");
+    return q;
+}
+
 // A record is a one-line JSON header, a newline, then the event's JSON as rendered: storing the
 // event as a JSON string escaped every quote in it (a fifth more bytes) and cost a serialize on
 // write and a full parse on restore. (Serialized JSON never holds a raw newline, so the first

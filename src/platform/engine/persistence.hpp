@@ -42,6 +42,17 @@ std::optional<ParticipantInvitation> decode_participant_invitation(std::string_v
 std::string encode(const Message& m);
 std::optional<Message> decode_message(std::string_view data);
 
+// A conversation's callback progress ("callback_queue" snapshot): the last position the
+// Service Application acknowledged, its CallbackContext, and the trusted application whose
+// stream holds the events (empty in snapshots of earlier versions).
+struct CallbackQueueState {
+    std::uint64_t delivered = 0;
+    std::string context;
+    std::string app;
+};
+std::string encode(const CallbackQueueState& q);
+std::optional<CallbackQueueState> decode_callback_queue(std::string_view data);
+
 // An event record; for a Service Application's stream also the callback queue and URL.
 struct EventRecord {
     StoredEvent event;

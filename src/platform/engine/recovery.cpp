@@ -12,13 +12,6 @@ namespace carebridge::platform {
 
 namespace {
 constexpr std::size_t kChunk = 4096;
-
-std::uint64_t json_u64(const boost::json::object& o, const char* k) {
-    auto* v = o.if_contains(k);
-    if (v && v->is_uint64()) return v->as_uint64();
-    if (v && v->is_int64()) return static_cast<std::uint64_t>(std::max<std::int64_t>(0, v->as_int64()));
-    return 0;
-}
 }  // namespace
 
 void Platform::Impl::save_transcript_info(const TranscriptInfo& t) {
@@ -66,12 +59,12 @@ void Platform::restore() {
     // Which callbacks each queue has delivered, and its CallbackContext.
     std::map<std::string, std::uint64_t> delivered;
     for (const auto& s : st.load(persist::kCallbackQueue)) {
-        boost::system::error_code ec;
-        auto v = boost::json::parse(s.data, ec);
-        if (ec || !v.is_object()) continue;
-        delivered[s.key] = json_u64(v.as_object(), "delivered");
-        if (auto* ctx = v.as_object().if_contains("context"); ctx && ctx->is_string() && !ctx->as_string().empty())
-            callbacks_.set_context(s.key, std::string(ctx->as_string()));
+        auto q = persist::decode_callback_queue(s.data);
+        if (!q) continue;
+        delivered[s.key] = q->delivered;
+        const Conversation* c = conversation(s.key);
+        impl_->stored_queues[s.key] = {c && q->app.empty() ? c->trusted_app_id : q->app, q->delivered};
+        if (!q->context.empty()) callbacks_.set_context(s.key, q->context);
     }
 
     // Event streams, with their positions: clients resume with the `next` they hold.
@@ -108,6 +101,11 @@ void Platform::restore() {
             from = records.back().position + 1;
         }
     }
+
+    // Queues of conversations that ended: dropped once they have sent what is left (their
+    // context was restored above only for that).
+    for (const auto& [queue, q] : impl_->stored_queues)
+        if (!conversation(queue)) callbacks_.forget(queue);
 
     // Timers of pending invitations resume with what is left of their time.
     for (auto& [id, c] : impl_->conversations)
@@ -188,6 +186,7 @@ void Platform::housekeeping() {
     // (on_callback_delivered) runs only while callbacks flow.
     impl_->trim_service_streams();
     for (auto& [id, app] : impl_->trusted_apps) compact(app->events, callbacks_.first_pending(*app));
+    if (impl_->store) impl_->erase_finished_callback_queues();
 
     const Millis expired_before = now - config_.transcript_retention * 1000;
     std::vector<std::string> expired;

@@ -72,6 +72,7 @@ public:
 
     std::size_t pending() const;         // events not yet acknowledged
     std::size_t queue_count() const { return queues_.size(); }
+    bool has_queue(const std::string& key) const { return queues_.contains(key); }
     bool sending() const;                // a POST is out on some queue
     // Some delivery is under way: a POST is out, or an event has not had its first try yet.
     // (Shutdown waits for this, not for retries that wait out a backoff.)

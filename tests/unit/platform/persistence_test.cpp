@@ -48,6 +48,21 @@ TEST(Persistence, EventRecordsOfEarlierVersionsStillRead) {
     EXPECT_FALSE(decode_event(1, "not json\n{}"));
 }
 
+TEST(Persistence, CallbackProgressRoundTripsAndEarlierFormsStillRead) {
+    const auto back = decode_callback_queue(encode(CallbackQueueState{42, "ctx \"1\"", "1627259584"}));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->delivered, 42u);
+    EXPECT_EQ(back->context, "ctx \"1\"");
+    EXPECT_EQ(back->app, "1627259584");
+    // Before session 10 the application was not kept.
+    const auto old = decode_callback_queue(R"({"delivered":7,"context":"x"})");
+    ASSERT_TRUE(old);
+    EXPECT_EQ(old->delivered, 7u);
+    EXPECT_EQ(old->context, "x");
+    EXPECT_EQ(old->app, "");
+    EXPECT_FALSE(decode_callback_queue("[1]"));
+}
+
 TEST(Persistence, CountersAreLastAndLeftOutOfTheComparedPart) {
     Conversation c;
     c.id = "m1";
