@@ -11,6 +11,12 @@
 #                           platform) for two fixed workloads, set-up and talk: the same count run
 #                           after run, unlike timings on a shared machine; compare two commits
 #                           with it (~5 minutes; needs valgrind)
+#   bench/run.sh --ab OLD   interleaved A/B of talk at TALK_RATE: the platform binary OLD (e.g.
+#                           a copy of an earlier commit's build/release/carebridge) against this
+#                           build (or --platform), AB_PAIRS (3) pairs each of durable and of
+#                           in-memory (AB_STORES), with default callbacks and batched ones
+#                           (BATCH_MS), AB_SECONDS (10) long; prints one line per run: the
+#                           comparison on a noisy shared machine (~10 minutes for the default)
 #   bench/run.sh --peers    the baselines instead (~20 minutes; installs Debian's nginx and
 #                           ejabberd when missing, needs root): GET discover against nginx's fixed
 #                           JSON vs carebridge; hold and talk against ejabberd over BOSH vs
@@ -21,18 +27,19 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-smoke=0 peers=0 callgrind=0 runs=3 platform="" bench="" keep=0 out="$root/bench/RESULTS.md"
+smoke=0 peers=0 callgrind=0 ab="" runs=3 platform="" bench="" keep=0 out="$root/bench/RESULTS.md"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --smoke) smoke=1; shift ;;
     --peers) peers=1; shift ;;
     --callgrind) callgrind=1; shift ;;
+    --ab) ab="$2"; shift 2 ;;
     --platform) platform="$2"; shift 2 ;;
     --bench) bench="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) echo "usage: $0 [--smoke|--peers|--callgrind] [--platform BIN --bench BIN] [--runs N] [--out FILE] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--smoke|--peers|--callgrind|--ab OLD_BIN] [--platform BIN --bench BIN] [--runs N] [--out FILE] [--keep]" >&2; exit 2 ;;
   esac
 done
 
@@ -196,6 +203,38 @@ if [[ $callgrind == 1 ]]; then
     fi
     total="$(callgrind_annotate "$CALLGRIND_OUT" 2>/dev/null | awk '/PROGRAM TOTALS/ {print $1}')"
     echo "callgrind $w: ${total:-?} instructions in the engine thread ($(git -C "$root" describe --always --dirty 2>/dev/null))"
+  done
+  exit "$status"
+fi
+
+if [[ -n "$ab" ]]; then
+  [[ -x "$ab" ]] || { echo "bench --ab: $ab is not an executable platform binary" >&2; exit 2; }
+  new="$platform" status=0
+  summary() {  # one line from a run's JSON
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["metrics"]
+g = lambda k: m.get(k, 0)
+print(f"{sys.argv[2]:<34} {g('delivered'):>7.0f}/s  p50 {g('latency p50'):7.1f} ms  p99 {g('latency p99'):7.1f} ms  "
+      f"{g('platform cpu per message'):5.0f} us/msg  writer {g('platform store writer thread cpu'):3.0f}%  "
+      f"checkpointer {g('platform store checkpointer thread cpu'):3.0f}%  generator {g('generator cpu'):3.0f}%  "
+      f"lost {g('lost'):.0f}")
+PY
+  }
+  echo "A = $ab"; echo "B = $new"
+  for store in ${AB_STORES:-durable memory}; do
+    windows=(0); [[ "$BATCH_MS" != 0 ]] && windows+=("$BATCH_MS")
+    for w in "${windows[@]}"; do
+      for ((pair = 1; pair <= ${AB_PAIRS:-3}; pair++)); do
+        for side in A B; do
+          platform="$ab"; [[ $side == B ]] && platform="$new"
+          name="ab-$store-w$w-$pair-$side"
+          CALLBACK_BATCH_MS=$w bench_run "$name" "$store" "$TALK_CHATS" 300 -- talk --chats "$TALK_CHATS" \
+            --rate "$TALK_RATE" --duration "${AB_SECONDS:-10}" --warmup 3 2>/dev/null || status=1
+          [[ -f "$work/$name.json" ]] && summary "$work/$name.json" "$side $store batch=${w}ms #$pair"
+        done
+      done
+    done
   done
   exit "$status"
 fi
