@@ -82,6 +82,8 @@ public:
         std::uint64_t transactions = 0;  // transactions (fsyncs) used for them
         std::uint64_t failures = 0;
         std::uint64_t checkpoints = 0;  // WAL copies into the database (background)
+        std::uint64_t record_bytes = 0;         // data of the records committed, as given
+        std::uint64_t record_bytes_stored = 0;  // the same as stored (compressed)
     };
     virtual Stats stats() const = 0;
 };

@@ -135,6 +135,11 @@ std::string Metrics::render(const MetricsSnapshot& s) const {
               "counter");
         gauge(out, "carebridge_store_checkpoints_total", "WAL checkpoints run by the checkpointer thread.",
               s.store_checkpoints, "counter");
+        gauge(out, "carebridge_store_record_bytes_total", "Bytes of the stream records committed, as the platform gave them.",
+              s.store_record_bytes, "counter");
+        gauge(out, "carebridge_store_record_bytes_stored_total",
+              "Bytes of the same records as stored (compressed with the record dictionary).", s.store_record_bytes_stored,
+              "counter");
     }
     if (s.store_commit) {
         family(out, "carebridge_store_commit_duration_seconds", "histogram",

@@ -36,6 +36,7 @@ struct MetricsSnapshot {
     // shows what group commit buys; checkpoints that the WAL is being copied back.
     bool has_store_stats = false;
     std::uint64_t store_batches = 0, store_transactions = 0, store_failures = 0, store_checkpoints = 0;
+    std::uint64_t store_record_bytes = 0, store_record_bytes_stored = 0;
     std::uint64_t chats_timed_out = 0;
     std::int64_t resident_bytes = -1, open_fds = -1;  // -1: unknown
     double start_time_seconds = 0;

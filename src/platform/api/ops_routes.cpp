@@ -101,6 +101,8 @@ MetricsSnapshot PlatformApi::snapshot() const {
         s.store_transactions = stats.store->transactions;
         s.store_failures = stats.store->failures;
         s.store_checkpoints = stats.store->checkpoints;
+        s.store_record_bytes = stats.store->record_bytes;
+        s.store_record_bytes_stored = stats.store->record_bytes_stored;
     }
     s.parked_polls = parked_polls();
     const auto& cb = platform_.callbacks();

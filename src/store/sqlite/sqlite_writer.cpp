@@ -82,7 +82,7 @@ void Writer::drain() {
 
 Store::Stats Writer::stats() const {
     return Store::Stats{batches_.load(), transactions_.load(), failures_.load(),
-                        checkpointer_.completed()};
+                        checkpointer_.completed(), record_bytes_.load(), record_bytes_stored_.load()};
 }
 
 void Writer::run() {
@@ -148,6 +148,7 @@ std::string Writer::transact(Pending* first, Pending* last, Pending** culprit) {
     for (Pending* p = first; p != last && !any; ++p) any = !p->batch->empty();
     if (!any) return "";  // nothing to write, no reason to sync
 
+    tx_bytes_ = tx_bytes_stored_ = 0;
     if (const int rc = begin_.run(); rc != SQLITE_DONE) {
         const std::string error = "begin transaction: " + describe(db_.get(), rc);
         rollback();
@@ -167,6 +168,8 @@ std::string Writer::transact(Pending* first, Pending* last, Pending** culprit) {
     }
     index_->commit();
     transactions_.fetch_add(1);
+    record_bytes_.fetch_add(tx_bytes_);
+    record_bytes_stored_.fetch_add(tx_bytes_stored_);
     return "";
 }
 
@@ -211,6 +214,8 @@ std::string Writer::apply(const Batch& batch) {
                            .bind(4, static_cast<std::int64_t>(codec))
                            .run();
         if (rc != SQLITE_DONE) return failure(what(), rc);
+        tx_bytes_ += r.data.size();
+        tx_bytes_stored_ += codec != 0 ? compressed_.size() : r.data.size();
         index_->add(r.stream, r.position, sqlite3_last_insert_rowid(db));
     }
     for (const auto& s : batch.puts) {

@@ -75,6 +75,7 @@ private:
     std::shared_ptr<RecordIndex> index_;
     std::unique_ptr<RecordCompressor> compressor_;
     std::string compressed_;  // reused buffer
+    std::uint64_t tx_bytes_ = 0, tx_bytes_stored_ = 0;  // records of the open transaction
     std::string label_;
     std::string last_logged_;    // the last error written to stderr
     std::uint64_t repeats_ = 0;  // failures with that same error since, not logged again
@@ -93,6 +94,7 @@ private:
 
     std::atomic<bool> healthy_{true};
     std::atomic<std::uint64_t> batches_{0}, transactions_{0}, failures_{0};
+    std::atomic<std::uint64_t> record_bytes_{0}, record_bytes_stored_{0};
 
     std::thread thread_;  // last: started once everything above exists
 };

@@ -22,6 +22,8 @@ TEST(Metrics, RendersCountersHistogramsAndGaugesInTextFormat) {
     s.has_store_stats = true;
     s.store_batches = 40;
     s.store_transactions = 7;
+    s.store_record_bytes = 7000;
+    s.store_record_bytes_stored = 1000;
     s.resident_bytes = 1234;
     const std::string text = m.render(s);
     EXPECT_NE(text.find("# TYPE carebridge_http_requests_total counter\n"), std::string::npos);
@@ -41,6 +43,8 @@ TEST(Metrics, RendersCountersHistogramsAndGaugesInTextFormat) {
               std::string::npos);
     EXPECT_NE(text.find("carebridge_store_transactions_total 7\n"), std::string::npos);
     EXPECT_NE(text.find("carebridge_store_checkpoints_total 0\n"), std::string::npos);
+    EXPECT_NE(text.find("carebridge_store_record_bytes_total 7000\n"), std::string::npos);
+    EXPECT_NE(text.find("carebridge_store_record_bytes_stored_total 1000\n"), std::string::npos);
     EXPECT_EQ(text.find("process_open_fds"), std::string::npos);  // unknown (-1): left out
 }
 

@@ -55,6 +55,11 @@ TEST(SqliteStoreCompression, RecordsReadBackAsWrittenAndTakeAFractionOfTheBytes)
         const auto back = store->read("ucwa:a", 1, 100);
         ASSERT_EQ(back.size(), 21u);
         EXPECT_EQ(back[4].data, event(5));
+        // The statistics count what was given and what was stored (metrics show both).
+        const auto stats = store->stats();
+        EXPECT_EQ(stats.record_bytes, raw_bytes + 3);
+        EXPECT_GT(stats.record_bytes_stored, 3u);
+        EXPECT_LT(stats.record_bytes_stored * 3, stats.record_bytes);
     }
     auto store = open_sqlite_store(path, compressing());
     const auto back = store->read("ucwa:a", 1, 100);
