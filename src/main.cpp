@@ -8,6 +8,7 @@
 #include "app/helpdesk_command.hpp"
 #include "app/helpdesk_config.hpp"
 #include "app/passwords.hpp"
+#include "app/records_command.hpp"
 #include "app/platform_command.hpp"
 #include "app/rotate_keys_command.hpp"
 #include "app/routes_command.hpp"
@@ -40,6 +41,14 @@ int main(int argc, char** argv) {
         ->excludes(rotate_config);
     rotate->require_option(1);
 
+    std::string records_db, records_stream;
+    std::uint64_t records_from = 0, records_limit = 1000;
+    auto* records = cli.add_subcommand("records", "Print a store file's streams, or one stream's records, as JSON lines");
+    records->add_option("--db", records_db, "the store file (data_dir/carebridge.db)")->required();
+    records->add_option("--stream", records_stream, "a stream name from the listing (e.g. ucwa:<id>)");
+    records->add_option("--from", records_from, "first position (default 0)");
+    records->add_option("--limit", records_limit, "at most this many records (default 1000)");
+
     cli.add_subcommand("version", "Print the version");
     cli.add_subcommand("hash-password", "Read a password on stdin, print its password_hash for [[agents]]");
     // Hidden (empty group): the route table as JSON, for the authorization matrix test.
@@ -53,6 +62,8 @@ int main(int argc, char** argv) {
     }
     if (cli.got_subcommand("hash-password")) return app::run_hash_password(std::cin, std::cout, std::cerr);
     if (cli.got_subcommand("routes")) return app::print_routes();
+    if (cli.got_subcommand("records"))
+        return app::run_records(records_db, records_stream, records_from, records_limit, std::cout, std::cerr);
     if (cli.got_subcommand("up"))
         return app::run_up(config_path.empty() ? std::nullopt : std::optional<std::filesystem::path>(config_path));
     try {

@@ -2,10 +2,12 @@
 chat intact: event channels resume from the `next` their clients hold (nothing lost, nothing
 twice), unacknowledged callbacks go out again with the same positions, transcripts are kept."""
 import base64
+import json
 import os
 import shutil
 import signal
 import socket
+import subprocess
 import sqlite3
 import tempfile
 import time
@@ -299,6 +301,43 @@ class DurabilityTest(unittest.TestCase):
         time.sleep(2)
         self.assertEqual(len(self.callbacks.received), posts)
         self.assertEqual(progress_rows(), 0)
+
+    def test_records_command_shows_what_the_store_holds_decompressed(self):
+        # Records are compressed on disk; `carebridge records` lists the streams and prints a
+        # stream's records as they were given, while the platform runs.
+        sa, visitor, agent, chat, agent_messaging = self.chat()
+        r = visitor.call("POST", link(chat["visitor_messaging"], "sendMessage"), "inspectme", {"Content-Type": "text/plain"})
+        self.assertEqual(r.status, 201, r)
+        db = os.path.join(self.data, "carebridge.db")
+
+        def records(*args):
+            out = subprocess.run([cbtest.BINARY, "records", "--db", db, *args], capture_output=True, text=True, timeout=30)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            return [json.loads(line) for line in out.stdout.splitlines()]
+
+        streams = {s["stream"]: s for s in records()}
+        visitor_stream = "ucwa:" + urllib.parse.urlparse(link(visitor.app, "self")).path.rstrip("/").split("/")[-1]
+        self.assertIn(visitor_stream, streams)
+        self.assertTrue(any(name.startswith("app:") for name in streams))
+        self.assertTrue(any(name.startswith("transcript:") for name in streams))
+        summary = streams[visitor_stream]
+        got = records("--stream", visitor_stream)
+        self.assertEqual(len(got), summary["count"])
+        self.assertEqual([g["position"] for g in got], list(range(summary["first"], summary["last"] + 1)))
+        self.assertLess(summary["storedBytes"] * 3, sum(len(g["data"]) for g in got))  # compressed on disk
+        # Each event record: a JSON header line, then the event as served.
+        header, event = got[0]["data"].split("\n", 1)
+        self.assertIn("href", json.loads(header))
+        self.assertIn("type", json.loads(event))
+        transcript = next(name for name in streams if name.startswith("transcript:"))
+        self.assertIn("inspectme", records("--stream", transcript)[-1]["data"])
+        self.assertEqual(records("--stream", visitor_stream, "--from", str(summary["last"]), "--limit", "1")[0]["position"],
+                         summary["last"])
+        missing = subprocess.run([cbtest.BINARY, "records", "--db", os.path.join(self.data, "none.db")],
+                                 capture_output=True, text=True, timeout=30)
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn("no such file", missing.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.data, "none.db")))
 
     def test_read_events_leave_memory_and_store_but_the_newest_stay(self):
         # Only the newest 4 read events of a channel stay (event_retention alone would keep
