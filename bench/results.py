@@ -80,6 +80,7 @@ TALK_ROWS = [
     ("platform store writer thread cpu", "of which the store writer (% of a core)", 0),
     ("platform store checkpointer thread cpu", "of which the store checkpointer (% of a core)", 0),
     ("platform rss", "platform RSS at the end (MiB)", 0),
+    ("store file", "store file at the end (MiB)", 1),
     ("generator cpu", "generator CPU (% of a core)", 0),
     ("generator waiting for a core", "generator waiting for a core (% of time)", 0),
 ]
@@ -167,6 +168,7 @@ def main():
         ("platform fds per chat", "fds per chat", 2), ("platform cpu while idle", "platform CPU while idle (% of a core)", 2),
         ("platform waiting for a core while idle", "platform waiting for a core while idle (% of time)", 1),
         ("long-polls answered while idle", "long-polls answered while idle (/s)", 1),
+        ("store file", "store file holding them (MiB)", 1),
         ("generator rss", "generator RSS (MiB)", 1)]) + [""]
 
     def target(label, value, ok):

@@ -171,7 +171,19 @@ bench_run() {
       --json "$work/$name.json" > "$work/$name.txt" 2> "$work/$name.err" || code=$?
     cat "$work/$name.txt" "$work/$name.err" >&2
     stop_platform || code=1
-    [[ "$store" == durable ]] && rm -rf "$data"
+    if [[ "$store" == durable ]]; then
+      # What the store file came to (after the platform's closing checkpoint): RESULTS tracks it.
+      [[ -f "$work/$name.json" ]] && python3 - "$work/$name.json" "$data" <<'PY'
+import json, os, sys
+path, data = sys.argv[1], sys.argv[2]
+size = sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data) if f.startswith("carebridge.db"))
+doc = json.load(open(path))
+doc.setdefault("metrics", {})["store file"] = size / 1048576
+doc.setdefault("units", {})["store file"] = "MiB"
+json.dump(doc, open(path, "w"))
+PY
+      rm -rf "$data"
+    fi
     grep -q "bind: Address already in use" "$work/$name.err" || break
     echo "== $name: callback port $cb was taken, again with another" >&2
   done
