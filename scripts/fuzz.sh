@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 mode="${1:-ci}"
-targets=(http_api url jwt sdk_envelope config html json_text)
+targets=(http_api url jwt sdk_envelope config html json_text record_codec)
 case "$mode" in
   ci) seconds="${FUZZ_SECONDS:-20}" ;;
   long)
