@@ -242,6 +242,10 @@ void Platform::Impl::erase_finished_callback_queues() {
     };
     for (auto it = stored_queues.begin(); it != stored_queues.end();) {
         if (!self.conversation(it->first) && !self.callbacks_.has_queue(it->first) && truncated_through(it->second)) {
+            // A batch applies its puts after its erases: a mark still waiting would bring it back.
+            std::erase_if(extra.puts, [&](const store::Snapshot& s) {
+                return s.key == it->first && s.kind == persist::kCallbackQueue;
+            });
             extra.erases.emplace_back(persist::kCallbackQueue, it->first);
             it = stored_queues.erase(it);
         } else {
