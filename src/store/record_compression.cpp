@@ -12,8 +12,7 @@ namespace {
 // Level 1: the writer thread compresses every record of every commit; higher levels gained
 // ~1% in size here for twice the time.
 constexpr int kLevel = 1;
-// Frames keep the data's size (decompression allocates once), the dictionary's id and a
-// checksum: a damaged page or a mismatched dictionary is an error, not different JSON.
+// A frame claiming more than this is damaged (records are kilobytes): not allocated.
 constexpr std::size_t kMaxRecord = 64u << 20;
 
 [[noreturn]] void fail(const std::string& what) { throw StoreError("record compression: " + what); }
@@ -35,6 +34,8 @@ RecordCompressor::RecordCompressor(Dictionary dictionary) : impl_(std::make_uniq
     impl_->cctx = ZSTD_createCCtx();
     impl_->cdict = ZSTD_createCDict(dictionary.bytes.data(), dictionary.bytes.size(), kLevel);
     if (!impl_->cctx || !impl_->cdict) fail("cannot load dictionary " + std::to_string(dictionary.id));
+    // Frames keep the data's size (decompression allocates once), the dictionary's id and a
+    // checksum: a damaged page or a mismatched dictionary is an error, not different JSON.
     ZSTD_CCtx_setParameter(impl_->cctx, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(impl_->cctx, ZSTD_c_contentSizeFlag, 1);
     ZSTD_CCtx_setParameter(impl_->cctx, ZSTD_c_dictIDFlag, 1);

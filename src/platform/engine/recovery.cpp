@@ -56,16 +56,19 @@ void Platform::restore() {
         impl_->transcripts[s.key] = t;
     }
 
-    // Which callbacks each queue has delivered, and its CallbackContext.
-    std::map<std::string, std::uint64_t> delivered;
+    // Which callbacks each queue has delivered (stored_queues), and its CallbackContext.
     for (const auto& s : st.load(persist::kCallbackQueue)) {
         auto q = persist::decode_callback_queue(s.data);
         if (!q) continue;
-        delivered[s.key] = q->delivered;
         const Conversation* c = conversation(s.key);
         impl_->stored_queues[s.key] = {c && q->app.empty() ? c->trusted_app_id : q->app, q->delivered};
         if (!q->context.empty()) callbacks_.set_context(s.key, q->context);
     }
+
+    auto delivered_through = [&](const std::string& queue) -> std::uint64_t {
+        const auto it = impl_->stored_queues.find(queue);
+        return it == impl_->stored_queues.end() ? 0 : it->second.delivered;
+    };
 
     // Event streams, with their positions: clients resume with the `next` they hold.
     for (const auto& [name, last] : st.streams()) {
@@ -95,7 +98,7 @@ void Platform::restore() {
                 stream->restore(std::move(rec->event));
                 // Callbacks the Service Application has not acknowledged go out again, in
                 // order, with the same positions (their ids).
-                if (app && !rec->queue.empty() && r.position > delivered[rec->queue])
+                if (app && !rec->queue.empty() && r.position > delivered_through(rec->queue))
                     callbacks_.enqueue(*app, rec->queue, rec->url, r.position);
             }
             from = records.back().position + 1;
