@@ -86,8 +86,8 @@ TALK_ROWS = [
 ]
 
 
-def talk_table(memory, durable):
-    out = ["| | in-memory | durable (`synchronous = \"full\"`) | durable / in-memory |", "|---|---:|---:|---:|"]
+def talk_table(memory, durable, heads=("in-memory", "durable (`synchronous = \"full\"`)", "durable / in-memory")):
+    out = ["| | " + " | ".join(heads) + " |", "|---|---:|---:|---:|"]
     for key, label, digits in TALK_ROWS:
         m, d = median(memory, key), median(durable, key)
         # (no ratio of near-zero shares of waiting time: it would be noise)
@@ -115,6 +115,7 @@ def main():
     ap = argparse.ArgumentParser()
     for name in ("work", "out", "started", "load-before", "load-after", "commit", "talk", "light", "setup", "setup-wide", "hold"):
         ap.add_argument("--" + name, required=True)
+    ap.add_argument("--peak", default="")
     ap.add_argument("--batch-ms", default="0")
     a = ap.parse_args()
     model, cpus, kernel, mem_gib = machine()
@@ -124,6 +125,8 @@ def main():
     batched = f"callbacks batched, `[ops] callback_batch_window_ms = {a.batch_ms}`"
     setup, hold = load(a.work, "setup-durable"), load(a.work, "hold-durable")
     setup_wide = load(a.work, "setup-wide-durable")
+    # The 10,000/s target is judged on runs offered that much (the 5,000/s runs cannot show it).
+    pd, pb = load(a.work, "peak-durable"), load(a.work, "peak-batched-durable")
 
     md = ["# carebridge benchmark results", "",
           f"Latest `bench/run.sh` run: {a.started}, commit `{a.commit}`. Each figure is the median of "
@@ -139,7 +142,8 @@ def main():
           "`bench/run.sh` (builds `scripts/build.sh release`, then for each scenario starts "
           "`carebridge platform` with a generated config and runs):", "",
           "```", f"carebridge-bench {a.talk} --url URL --pid PID --callback-listen 127.0.0.1:PORT",
-          f"carebridge-bench {a.light} ...", f"carebridge-bench {a.setup} ...", f"carebridge-bench {a.setup_wide} ...",
+          f"carebridge-bench {a.light} ...", *([f"carebridge-bench {a.peak} ..."] if a.peak else []),
+          f"carebridge-bench {a.setup} ...", f"carebridge-bench {a.setup_wide} ...",
           f"carebridge-bench {a.hold} ...", "```", "",
           "Durable runs set `data_dir` and `[store] synchronous = \"full\"`; in-memory runs have no "
           "`data_dir`. talk and setup are measured on both sides of each message/chat by the generator "
@@ -150,6 +154,11 @@ def main():
                "The same talk with the application's callbacks of all conversations sharing POSTs "
                "(an option, off by default: docs/OPERATIONS.md, \"Batching\").", ""] + talk_table(bm, bd) + [""]
     md += ["## talk, light load: " + a.light.replace("talk ", ""), ""] + talk_table(xm, xd) + [""]
+    if pd:
+        md += ["## talk at the peak rate, durable: " + a.peak.replace("talk ", ""), "",
+               "The rate the durable target names, offered with default callbacks and with "
+               + batched.replace("callbacks batched, ", "") + ".", ""]
+        md += talk_table(pd, pb, ("default callbacks", "callbacks batched", "batched / default")) + [""]
     setup_rows = [
         ("chats/s", "complete chats/s", 1), ("setup p50", "set-up time p50 (ms)", 1),
         ("setup p99", "set-up time p99 (ms)", 1), ("requests per chat", "HTTP requests per chat", 1),
@@ -173,10 +182,10 @@ def main():
 
     def target(label, value, ok):
         return f"| {label} | {value} | {'yes' if ok else '**no**'} |"
-    d_rate = median(td, "delivered")
+    d_rate = median(pd or td, "delivered")
     p99 = median(td, "latency p99")
     m_p99 = median(tm, "latency p99")
-    loss = sum((median(r, k) or 0) for r in (tm, td, xm, xd, bm, bd) for k in ("lost", "duplicated", "reordered", "misrouted"))
+    loss = sum((median(r, k) or 0) for r in (tm, td, xm, xd, bm, bd, pd, pb) for k in ("lost", "duplicated", "reordered", "misrouted"))
     # The capacity: the better of the two concurrencies' medians (each table shows its latency).
     setup_best = max(((median(r, "chats/s") or 0, args) for args, r in ((a.setup, setup), (a.setup_wide, setup_wide)) if r),
                      default=(None, a.setup))
@@ -186,15 +195,17 @@ def main():
     md += ["## Targets of issue 6 (2-core floors)", "", "| target | measured (median) | met |", "|---|---|---|",
            target("hold: 10,000 chats, RSS ≤ 1 GiB", f"{fmt(held)} chats, {fmt(rss)} MiB",
                   held is not None and held >= 10000 and rss is not None and rss <= 1024),
-           target("talk: ≥ 10,000 delivered msgs/s durable", f"{fmt(d_rate)} msgs/s", (d_rate or 0) >= 10000),
+           target("talk: ≥ 10,000 delivered msgs/s durable", f"{fmt(d_rate)} msgs/s"
+                  + (f" at {fmt(median(pd, 'target rate'))} offered" if pd else ""), (d_rate or 0) >= 10000),
            # The issue names durability for the 10,000/s target; p99 is shown both ways.
            target("talk: p99 ≤ 25 ms at 5,000 msgs/s, in memory",
                   f"{fmt(m_p99, 2)} ms at {fmt(median(tm, 'delivered'))} msgs/s delivered",
                   (m_p99 or 1e9) <= 25 and (median(tm, "delivered") or 0) >= 4900),
            target("talk: p99 ≤ 25 ms at 5,000 msgs/s, durable", f"{fmt(p99, 2)} ms at {fmt(median(td, 'delivered'))} msgs/s delivered",
                   (p99 or 1e9) <= 25 and (median(td, "delivered") or 0) >= 4900),
-           *([target("talk: ≥ 10,000 delivered msgs/s durable, " + batched, f"{fmt(median(bd, 'delivered'))} msgs/s",
-                     (median(bd, "delivered") or 0) >= 10000),
+           *([target("talk: ≥ 10,000 delivered msgs/s durable, " + batched, f"{fmt(median(pb or bd, 'delivered'))} msgs/s"
+                     + (f" at {fmt(median(pb, 'target rate'))} offered" if pb else ""),
+                     (median(pb or bd, "delivered") or 0) >= 10000),
               target("talk: p99 ≤ 25 ms at 5,000 msgs/s, in memory, " + batched,
                      f"{fmt(median(bm, 'latency p99'), 2)} ms at {fmt(median(bm, 'delivered'))} msgs/s delivered",
                      (median(bm, "latency p99") or 1e9) <= 25 and (median(bm, "delivered") or 0) >= 4900),
@@ -207,14 +218,15 @@ def main():
                   (chats_s or 0) >= 300),
            "| `GET discover` ≥ 50% of nginx | measured by `bench/run.sh --peers`: see *Baselines* below | — |", ""]
     errs = {}
-    for runs in (tm, td, xm, xd, bm, bd, setup, setup_wide, hold):
+    for runs in (tm, td, xm, xd, bm, bd, pd, pb, setup, setup_wide, hold):
         for k, v in errors(runs).items():
             errs[k] = errs.get(k, 0) + v
     md += ["## Errors seen by the generator (all runs)", ""]
     md += [f"- {k}: {v}" for k, v in sorted(errs.items())] or ["- none"]
     md += ["", "## Per run", "", "talk at the target rate (in-memory, durable), then at the light rate (in-memory, durable)"
-           + (", then " + batched + " (in-memory, durable)" if bm and bd else "") + ":", ""]
-    for runs in (tm, td, xm, xd) + ((bm, bd) if bm and bd else ()):
+           + (", then " + batched + " (in-memory, durable)" if bm and bd else "")
+           + (", then the peak rate durable (default, batched callbacks)" if pd else "") + ":", ""]
+    for runs in (tm, td, xm, xd) + ((bm, bd) if bm and bd else ()) + tuple(r for r in (pd, pb) if r):
         md += per_run(runs, ["delivered", "latency p50", "latency p99", "platform cpu", "platform waiting for a core",
                              "generator cpu"]) + [""]
     for label, runs in (("setup:", setup), ("setup, wider:", setup_wide)):

@@ -46,6 +46,8 @@ done
 # Sizes of the full run (override from the environment).
 TALK_CHATS=${TALK_CHATS:-200} TALK_RATE=${TALK_RATE:-5000} TALK_SECONDS=${TALK_SECONDS:-15}
 LIGHT_RATE=${LIGHT_RATE:-500}
+# The durable throughput target is measured offered at this rate (0 skips those runs).
+PEAK_RATE=${PEAK_RATE:-10000}
 # talk is also run with the callbacks of all conversations sharing POSTs ([ops]
 # callback_batch_window_ms, off by default): the application's callbacks are a third of the
 # HTTP exchanges per message otherwise. 0 skips those runs.
@@ -312,6 +314,9 @@ started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 status=0
 talk_args=(talk --chats "$TALK_CHATS" --rate "$TALK_RATE" --duration "$TALK_SECONDS" --warmup 3)
 light_args=(talk --chats "$TALK_CHATS" --rate "$LIGHT_RATE" --duration "$TALK_SECONDS" --warmup 3)
+peak_args=(talk --chats "$TALK_CHATS" --rate "$PEAK_RATE" --duration "$TALK_SECONDS" --warmup 3)
+peak_described=""
+((PEAK_RATE > 0)) && peak_described="${peak_args[*]}"
 setup_args=(setup --chats "$SETUP_CHATS" --agents 100 --concurrency "$SETUP_CONCURRENCY")
 setup_wide_args=(setup --chats "$SETUP_CHATS" --agents 100 --concurrency "$SETUP_WIDE_CONCURRENCY")
 hold_args=(hold --chats "$HOLD_CHATS" --agents "$HOLD_AGENTS" --concurrency 64 --duration "$HOLD_SECONDS")
@@ -324,6 +329,12 @@ for ((r = 1; r <= runs; r++)); do
     CALLBACK_BATCH_MS=$BATCH_MS bench_run "batched-memory-$r" memory "$TALK_CHATS" 300 -- "${talk_args[@]}" || status=1
     CALLBACK_BATCH_MS=$BATCH_MS bench_run "batched-durable-$r" durable "$TALK_CHATS" 300 -- "${talk_args[@]}" || status=1
   fi
+  if ((PEAK_RATE > 0)); then
+    bench_run "peak-durable-$r" durable "$TALK_CHATS" 300 -- "${peak_args[@]}" || status=1
+    if ((BATCH_MS > 0)); then
+      CALLBACK_BATCH_MS=$BATCH_MS bench_run "peak-batched-durable-$r" durable "$TALK_CHATS" 300 -- "${peak_args[@]}" || status=1
+    fi
+  fi
   bench_run "setup-durable-$r" durable 100 300 -- "${setup_args[@]}" || status=1
   bench_run "setup-wide-durable-$r" durable 100 300 -- "${setup_wide_args[@]}" || status=1
 done
@@ -334,6 +345,6 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 "$root/bench/results.py" --work "$work" --out "$out" --started "$started" \
   --load-before "$load_before" --load-after "$load_after" --commit "$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)" \
-  --talk "${talk_args[*]}" --light "${light_args[*]}" --batch-ms "$BATCH_MS" --setup "${setup_args[*]}" --setup-wide "${setup_wide_args[*]}" --hold "${hold_args[*]}"
+  --talk "${talk_args[*]}" --light "${light_args[*]}" --batch-ms "$BATCH_MS" --peak "$peak_described" --setup "${setup_args[*]}" --setup-wide "${setup_wide_args[*]}" --hold "${hold_args[*]}"
 echo "wrote $out" >&2
 exit "$status"
