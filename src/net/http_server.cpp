@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <iostream>
 #include <stdexcept>
 
@@ -42,6 +43,19 @@ void detail::ConnectionRegistry::close_all() {
     }
 }
 
+void detail::ConnectionRegistry::close_expired(Clock::time_point now) {
+    for (auto& handle : list_)
+        if (handle.deadline <= now) {
+            handle.deadline = Clock::time_point::max();
+            handle.stream->close();  // completions are queued: the list is stable here too
+        }
+}
+
+std::chrono::milliseconds detail::sweep_period(const ServerOptions& options) {
+    using std::chrono::milliseconds;
+    return std::clamp(std::min(options.header_timeout, options.idle_timeout) / 4, milliseconds(10), milliseconds(1000));
+}
+
 namespace {
 
 void log_failure(std::exception_ptr e) {
@@ -75,7 +89,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) 
         }
         bool over_limit = state->active >= state->options.max_connections;
         asio::co_spawn(*lane->ioc,
-                       over_limit ? reject_connection(state, lane->registry, std::move(socket))
+                       over_limit ? reject_connection(state, lane, lane->registry, std::move(socket))
                                   : serve_connection(state, lane, lane->registry, std::move(socket)),
                        log_failure);
     }

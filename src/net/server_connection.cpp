@@ -165,10 +165,11 @@ std::array<asio::const_buffer, 2> wire_buffers(const ResponseHead& r) {
 
 // Half-close and drain what the peer is still sending, so our last response is not
 // destroyed by a TCP reset when we close with unread data.
-asio::awaitable<void> linger_close(beast::tcp_stream& stream, std::chrono::milliseconds limit) {
+asio::awaitable<void> linger_close(beast::tcp_stream& stream, ConnectionHandle& handle,
+                                   std::chrono::milliseconds limit) {
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream.expires_after(std::min<std::chrono::milliseconds>(limit, std::chrono::seconds(2)));
+    handle.expire_in(std::min<std::chrono::milliseconds>(limit, std::chrono::seconds(2)));
     std::array<char, 4096> scratch;
     for (std::size_t total = 0; total < 1024 * 1024;) {
         auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), as_tuple(use_awaitable));
@@ -180,12 +181,13 @@ asio::awaitable<void> linger_close(beast::tcp_stream& stream, std::chrono::milli
 
 // `stream` is the tcp_stream itself or a TLS stream over `raw`.
 template <class Stream>
-asio::awaitable<void> send_and_close(ServerState& state, Stream& stream, beast::tcp_stream& raw, Response res) {
+asio::awaitable<void> send_and_close(ServerState& state, Stream& stream, beast::tcp_stream& raw,
+                                     ConnectionHandle& handle, Response res) {
     auto out = write_response_head(std::move(res), 11, false, false);
-    raw.expires_after(state.options.header_timeout);
+    handle.expire_in(state.options.header_timeout);
     auto [ec, n] = co_await asio::async_write(stream, wire_buffers(out), as_tuple(use_awaitable));
     // Draining raw bytes is right for TLS too: nothing more is read through the TLS layer.
-    if (!ec && !state.stopped) co_await linger_close(raw, state.options.header_timeout);
+    if (!ec && !state.stopped) co_await linger_close(raw, handle, state.options.header_timeout);
 }
 
 // The error answer for a failed read, or nothing when the connection should just close.
@@ -229,6 +231,11 @@ asio::awaitable<std::optional<Response>> respond(const std::shared_ptr<ServerSta
     co_return std::move(slot->response);
 }
 
+// Makes the connection's lane enforce its deadlines (on the lane's thread, which runs this).
+void watch(const std::weak_ptr<Lane>& lane, const ServerOptions& options) {
+    if (auto home = lane.lock()) home->watch(sweep_period(options));
+}
+
 }  // namespace
 
 namespace {
@@ -244,7 +251,7 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, const s
     for (bool first = true; !state->stopped; first = false) {
         if (!first && buffer.size() == 0) {
             // Between keep-alive requests the idle timeout applies, until the first byte.
-            raw.expires_after(options.idle_timeout);
+            handle.expire_in(options.idle_timeout);
             auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple(use_awaitable));
             if (ec) co_return;
             buffer.commit(n);
@@ -253,13 +260,13 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, const s
         parser.header_limit(static_cast<std::uint32_t>(
             std::min<std::size_t>(options.header_limit, UINT32_MAX)));
         parser.body_limit(options.body_limit);
-        raw.expires_after(options.header_timeout);
+        handle.expire_in(options.header_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
         // RFC 9112 6.3: a Transfer-Encoding that does not end in chunked leaves the length
         // unknown; reading its body as the next request would let a proxy be smuggled past.
         if (!ec && parser.get().count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
             if (!state->stopped)
-                co_await send_and_close(*state, stream, raw,
+                co_await send_and_close(*state, stream, raw, handle,
                                         error_response(400, "BadRequest", "unsupported Transfer-Encoding"));
             co_return;
         }
@@ -271,16 +278,16 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, const s
                                                              as_tuple(use_awaitable));
             }
             if (!ec) {
-                raw.expires_after(options.header_timeout);  // the body gets the same budget
+                handle.expire_in(options.header_timeout);  // the body gets the same budget
                 std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
             }
         }
         if (ec) {
             if (auto failure = read_failure_response(ec); failure && !state->stopped)
-                co_await send_and_close(*state, stream, raw, std::move(*failure));
+                co_await send_and_close(*state, stream, raw, handle, std::move(*failure));
             co_return;
         }
-        raw.expires_never();
+        handle.expire_never();
         // Counted from here until the answer is written (or the connection gives up).
         struct InProgress {
             std::atomic<std::size_t>& n;
@@ -294,7 +301,7 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, const s
         auto response = co_await respond(state, lane, handle, to_request(msg, remote));
         if (!response || state->stopped) co_return;
         auto out = write_response_head(std::move(*response), version, keep_alive, head_request);
-        raw.expires_after(options.idle_timeout);
+        handle.expire_in(options.idle_timeout);
         auto [wec, wn] = co_await asio::async_write(stream, wire_buffers(out), as_tuple(use_awaitable));
         if (wec) co_return;
         if (!out.keep_alive) {
@@ -314,25 +321,28 @@ asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, std::
     if (!state->tls) {
         beast::tcp_stream stream(std::move(socket));
         RegistryEntry entry(*state, *registry, stream, true);
+        watch(lane, state->options);
         co_await serve_requests(state, lane, stream, stream, *entry.entry, remote);
         co_return;
     }
     beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *state->tls);
     auto& raw = beast::get_lowest_layer(stream);
     RegistryEntry entry(*state, *registry, raw, true);
+    watch(lane, state->options);
     // The handshake is part of the header budget: a client that stalls in it is a slow-loris.
-    raw.expires_after(state->options.header_timeout);
+    entry.entry->expire_in(state->options.header_timeout);
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
     if (ec) co_return;
     co_await serve_requests(state, lane, stream, raw, *entry.entry, remote);
 }
 
-asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state,
+asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state, std::weak_ptr<Lane> lane,
                                         std::shared_ptr<ConnectionRegistry> registry, tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     RegistryEntry entry(*state, *registry, stream, false);
     if (state->tls) co_return;  // a plain-text 503 means nothing to a TLS client: just close
-    co_await send_and_close(*state, stream, stream,
+    watch(lane, state->options);
+    co_await send_and_close(*state, stream, stream, *entry.entry,
                             error_response(503, "ServiceUnavailable", "too many connections"));
 }
 

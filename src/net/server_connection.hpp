@@ -24,10 +24,18 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
-// What stop() needs to reach in a live connection.
+using Clock = std::chrono::steady_clock;
+
+// What stop() and the lane's timeout sweep need to reach in a live connection.
 struct ConnectionHandle {
     beast::tcp_stream* stream = nullptr;
     asio::steady_timer* parked = nullptr;  // set while waiting for the handler's response
+    // The connection is closed once this has passed (by its lane's sweep, a few times per
+    // shortest timeout). Setting it is a store: a Beast stream timer per read and write cost
+    // the I/O thread a timer-queue update and a cancelled wait each, on every request.
+    Clock::time_point deadline = Clock::time_point::max();
+    void expire_in(std::chrono::milliseconds d) { deadline = Clock::now() + d; }
+    void expire_never() { deadline = Clock::time_point::max(); }
 };
 
 class ConnectionRegistry {
@@ -35,7 +43,11 @@ public:
     using Entry = std::list<ConnectionHandle>::iterator;
     Entry add(beast::tcp_stream& stream) { return list_.insert(list_.end(), {&stream, nullptr}); }
     void remove(Entry e) { list_.erase(e); }
+    bool empty() const { return list_.empty(); }
     void close_all();
+    // Closes the connections whose deadline has passed (their coroutines see the operation
+    // aborted and end, as on Beast's timeout).
+    void close_expired(Clock::time_point now);
 
 private:
     std::list<ConnectionHandle> list_;
@@ -47,9 +59,14 @@ private:
 // is touched only by the thread that runs it. Connection frames hold the registry, not the
 // lane: the lane's context destroys them, so they must not keep it alive.
 struct Lane {
-    explicit Lane(asio::io_context& handler_context) : ioc(&handler_context) {}  // no thread
-    Lane() : owned(std::make_unique<asio::io_context>(1)), ioc(owned.get()) { work.emplace(ioc->get_executor()); }
-    ~Lane() { join(); }
+    explicit Lane(asio::io_context& handler_context) : ioc(&handler_context), sweep_timer(*ioc) {}  // no thread
+    Lane() : owned(std::make_unique<asio::io_context>(1)), ioc(owned.get()), sweep_timer(*ioc) {
+        work.emplace(ioc->get_executor());
+    }
+    ~Lane() {
+        join();
+        *alive = nullptr;  // a sweep already queued on a context that goes on (no thread) ends there
+    }
     Lane(const Lane&) = delete;
     Lane& operator=(const Lane&) = delete;
 
@@ -77,9 +94,27 @@ struct Lane {
         thread.join();
     }
 
+    // Enforces the connections' deadlines every `period` while the lane has connections (an
+    // idle server does not wake up). Called on the lane's thread when a connection arrives.
+    void watch(std::chrono::milliseconds period) {
+        if (sweeping) return;
+        sweeping = true;
+        sweep_timer.expires_after(period);
+        sweep_timer.async_wait([alive = alive, period](boost::system::error_code ec) {
+            Lane* self = *alive;
+            if (ec || self == nullptr) return;
+            self->sweeping = false;
+            self->registry->close_expired(Clock::now());
+            if (!self->registry->empty()) self->watch(period);
+        });
+    }
+
     std::shared_ptr<ConnectionRegistry> registry = std::make_shared<ConnectionRegistry>();
     std::unique_ptr<asio::io_context> owned;
     asio::io_context* ioc;
+    asio::steady_timer sweep_timer;  // destroyed before `owned`, whose thread is joined by then
+    std::shared_ptr<Lane*> alive = std::make_shared<Lane*>(this);
+    bool sweeping = false;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     std::thread thread;
 };
@@ -98,12 +133,16 @@ struct ServerState {
     std::atomic<bool> accepting = true;  // false after stop_accepting()
 };
 
+// How often a lane looks for connections past their deadline: a quarter of the shortest
+// timeout, so one fires at most a quarter late, within [10 ms, 1 s].
+std::chrono::milliseconds sweep_period(const ServerOptions& options);
+
 // Serves requests on one accepted socket (of `lane`) until it closes, times out or the server
 // stops.
 asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, std::weak_ptr<Lane> lane,
                                        std::shared_ptr<ConnectionRegistry> registry, tcp::socket socket);
 // Answers 503 and closes: used beyond max_connections.
-asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state,
+asio::awaitable<void> reject_connection(std::shared_ptr<ServerState> state, std::weak_ptr<Lane> lane,
                                         std::shared_ptr<ConnectionRegistry> registry, tcp::socket socket);
 
 }  // namespace carebridge::net::detail

@@ -240,6 +240,33 @@ TEST_P(ServerTest, IdleKeepAliveConnectionIsClosed) {
     EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
 }
 
+TEST_P(ServerTest, BodyThatStopsComingIsClosedWithinTheHeaderBudget) {
+    ServerOptions options;
+    options.header_timeout = 100ms;
+    start([](Request&&, Responder respond) { respond(text("unexpected")); }, options);
+    auto begin = std::chrono::steady_clock::now();
+    auto data = raw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf");
+    EXPECT_EQ(data, "");
+    EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
+}
+
+// The timeouts are for reading and writing: a request parked in the handler (a long-poll)
+// stays open however long it waits, and its answer still goes out.
+TEST_P(ServerTest, ParkedRequestOutlivesTheTimeouts) {
+    ServerOptions options;
+    options.header_timeout = 40ms;
+    options.idle_timeout = 40ms;
+    std::vector<TimerPtr> timers;
+    start([&](Request&&, Responder respond) {
+        timers.push_back(scheduler.after(300ms, [respond] { respond(text("late")); }));
+    }, options);
+    auto begin = std::chrono::steady_clock::now();
+    auto data = raw("GET /poll HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(data.rfind("HTTP/1.1 200 OK", 0), 0u) << data;
+    EXPECT_NE(data.find("late"), std::string::npos) << data;
+    EXPECT_GE(std::chrono::steady_clock::now() - begin, 290ms);
+}
+
 TEST_P(ServerTest, ExpectContinueGetsAnInterimResponse) {
     start([](Request&& req, Responder respond) { respond(text(req.body)); });
     auto data = raw("PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n"
