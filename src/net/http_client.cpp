@@ -96,7 +96,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     bool closed = false;
 
     // The deadlines of the exchanges in flight, enforced by one timer armed for the earliest
-    // and only while there are some (an idle client leaves no timer to keep run() going).
+    // and only while there are some (an idle client keeps io_context::run() from nothing).
     // Beast's stream timer did it per write and per read: a timer-queue update and a cancelled
     // wait each, twice per callback, on the engine's thread.
     struct Watched {
