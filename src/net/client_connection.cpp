@@ -37,6 +37,7 @@ template <class Stream>
 asio::awaitable<Outcome> exchange_on(Stream& stream, Connection& conn, const ClientRequest& req,
                                      SteadyClock::time_point deadline) {
     Outcome out;
+    conn.tcp().expires_at(deadline);
     const std::array<asio::const_buffer, 2> wire{asio::buffer(req.head), asio::buffer(req.body)};
     auto [wec, wn] = co_await asio::async_write(stream, wire, as_tuple(use_awaitable));
     if (wec) {
@@ -47,12 +48,14 @@ asio::awaitable<Outcome> exchange_on(Stream& stream, Connection& conn, const Cli
     parser.header_limit(64 * 1024);
     parser.body_limit(64 * 1024 * 1024);
     if (req.head_method) parser.skip(true);
+    conn.tcp().expires_at(deadline);
     auto [rec, rn] = co_await http::async_read(stream, conn.buffer, parser, as_tuple(use_awaitable));
     out.got_response_bytes = parser.got_some() || conn.buffer.size() != 0;
     if (rec) {
         out.error = describe(rec, "read", deadline);
         co_return out;
     }
+    conn.tcp().expires_never();
     auto& res = parser.get();
     out.result.status = static_cast<int>(res.result_int());
     for (const auto& field : res) out.result.headers.emplace_back(field.name_string(), field.value());

@@ -69,8 +69,7 @@ struct Outcome {
     ClientResult result;
 };
 
-// Writes req and reads the response on conn. The caller enforces the deadline (closing conn
-// when it passes: HttpClient's watchdog); it only names a failure past it "timeout".
+// Writes req and reads the response on conn, before the deadline.
 asio::awaitable<Outcome> exchange(Connection& conn, const ClientRequest& req,
                                   SteadyClock::time_point deadline);
 

@@ -5,11 +5,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cstdint>
 #include <iostream>
-#include <list>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -74,8 +71,8 @@ void log_failure(std::exception_ptr e) {
 
 }  // namespace
 
-struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
-    explicit Impl(asio::io_context& io) : ioc(io), watchdog(io) {}
+struct HttpClient::Impl {
+    explicit Impl(asio::io_context& io) : ioc(io) {}
 
     // Created on first https use: loading the system CA bundle costs ~100 ms.
     asio::ssl::context& tls_context() {
@@ -94,28 +91,6 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     std::optional<AddressPolicy> policy;
     std::unordered_map<std::string, std::vector<ConnectionPtr>> idle;
     bool closed = false;
-
-    // The deadlines of the exchanges in flight, enforced by one timer armed for the earliest
-    // and only while there are some (an idle client keeps io_context::run() from nothing).
-    // Beast's stream timer did it per write and per read: a timer-queue update and a cancelled
-    // wait each, twice per callback, on the engine's thread.
-    struct Watched {
-        Connection* conn;
-        SteadyClock::time_point deadline;
-    };
-    std::list<Watched> watched;
-    asio::steady_timer watchdog;
-    std::optional<SteadyClock::time_point> armed_for;
-    std::uint64_t arming = 0;  // a wait of an earlier arming that completes late is ignored
-    std::list<Watched>::iterator watch(Connection& conn, SteadyClock::time_point deadline);
-    void unwatch(std::list<Watched>::iterator it);
-    struct Watching {  // watched for as long as it lives, however the exchange ends
-        Impl& impl;
-        std::list<Watched>::iterator it;
-        ~Watching() { impl.unwatch(it); }
-    };
-    void arm(SteadyClock::time_point at);
-    void on_watchdog();
 
     void sweep();
     ConnectionPtr take_idle(const std::string& origin);
@@ -142,46 +117,6 @@ void HttpClient::Impl::sweep() {
         });
         it = it->second.empty() ? idle.erase(it) : std::next(it);
     }
-}
-
-std::list<HttpClient::Impl::Watched>::iterator HttpClient::Impl::watch(Connection& conn,
-                                                                      SteadyClock::time_point deadline) {
-    if (!armed_for || deadline < *armed_for) arm(deadline);
-    return watched.insert(watched.end(), {&conn, deadline});
-}
-
-void HttpClient::Impl::unwatch(std::list<Watched>::iterator it) {
-    watched.erase(it);
-    if (watched.empty() && armed_for) {
-        armed_for.reset();
-        ++arming;
-        watchdog.cancel();
-    }
-}
-
-void HttpClient::Impl::arm(SteadyClock::time_point at) {
-    armed_for = at;
-    watchdog.expires_at(at);
-    watchdog.async_wait([weak = weak_from_this(), generation = ++arming](boost::system::error_code ec) {
-        auto self = weak.lock();
-        if (!self || ec || generation != self->arming) return;
-        self->on_watchdog();
-    });
-}
-
-void HttpClient::Impl::on_watchdog() {
-    armed_for.reset();
-    const auto now = SteadyClock::now();
-    std::optional<SteadyClock::time_point> next;
-    for (auto& w : watched) {
-        if (w.deadline <= now) {
-            w.deadline = SteadyClock::time_point::max();
-            w.conn->close();  // its exchange sees the operation aborted past the deadline: "timeout"
-        } else if (!next || w.deadline < *next) {
-            next = w.deadline;
-        }
-    }
-    if (next) arm(*next);
 }
 
 ConnectionPtr HttpClient::Impl::take_idle(const std::string& origin) {
@@ -239,11 +174,7 @@ asio::awaitable<ClientResult> HttpClient::Impl::perform(std::string method, std:
                                             failed.error);
             if (!conn) co_return failed;
         }
-        Outcome out;
-        {
-            Watching watching{*this, watch(*conn, deadline)};
-            out = co_await exchange(*conn, req, deadline);
-        }
+        Outcome out = co_await exchange(*conn, req, deadline);
         if (out.error.empty()) {
             if (out.reusable) give_back(target->origin, std::move(conn));
             else conn->close();

@@ -89,34 +89,6 @@ TEST_F(ClientTest, TimesOutAgainstASilentServer) {
     EXPECT_EQ(origin.requests, 1);
 }
 
-// One watchdog serves every exchange in flight: a later request with a shorter timeout must
-// not wait for an earlier, longer one's deadline.
-TEST_F(ClientTest, ShorterTimeoutAfterALongerOneStillFiresOnTime) {
-    FakeOrigin origin(ioc, FakeOrigin::Mode::never_respond);
-    std::optional<ClientResult> slow, quick;
-    client.send("GET", url(origin), {}, {}, 1500ms, [&](ClientResult r) { slow = std::move(r); });
-    ASSERT_TRUE(run_until(ioc, [&] { return origin.requests == 1; }));
-    const auto begin = std::chrono::steady_clock::now();
-    client.send("GET", url(origin), {}, {}, 100ms, [&](ClientResult r) { quick = std::move(r); });
-    ASSERT_TRUE(run_until(ioc, [&] { return quick.has_value(); }));
-    EXPECT_EQ(quick->error, "timeout");
-    EXPECT_LT(std::chrono::steady_clock::now() - begin, 700ms);
-    EXPECT_FALSE(slow.has_value());  // its own deadline is still ahead
-    ASSERT_TRUE(run_until(ioc, [&] { return slow.has_value(); }));
-    EXPECT_EQ(slow->error, "timeout");
-}
-
-// With nothing in flight the client leaves no timer behind: io_context::run() returns.
-TEST_F(ClientTest, FinishedExchangesLeaveNoTimerPending) {
-    FakeOrigin origin(ioc, FakeOrigin::Mode::respond);
-    ASSERT_TRUE(fetch(url(origin), 30s).ok());
-    origin.stop();
-    ioc.restart();
-    const auto begin = std::chrono::steady_clock::now();
-    ioc.run_for(20s);
-    EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
-}
-
 TEST_F(ClientTest, ReportsConnectionRefused) {
     std::uint16_t port;
     {
