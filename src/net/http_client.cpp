@@ -91,6 +91,7 @@ struct HttpClient::Impl {
     std::optional<AddressPolicy> policy;
     std::unordered_map<std::string, std::vector<ConnectionPtr>> idle;
     bool closed = false;
+    SteadyClock::time_point next_sweep{};
 
     void sweep();
     ConnectionPtr take_idle(const std::string& origin);
@@ -105,10 +106,14 @@ struct HttpClient::Impl {
                                      std::function<void(ClientResult)> done);
 };
 
-// Idle connections expire lazily (on each send) rather than by timers, so the pool never
-// keeps io_context::run() from returning; ~HttpClient closes whatever is left.
+// Idle connections expire lazily (on a send) rather than by timers, so the pool never
+// keeps io_context::run() from returning; ~HttpClient closes whatever is left. At most once a
+// second: the walk visits every idle connection (hundreds under load), on every callback it
+// was a loop of hundreds per POST; a connection may outlive idle_ttl by that second.
 void HttpClient::Impl::sweep() {
     auto now = SteadyClock::now();
+    if (now < next_sweep) return;
+    next_sweep = now + std::chrono::seconds(1);
     for (auto it = idle.begin(); it != idle.end();) {
         std::erase_if(it->second, [&](const ConnectionPtr& c) {
             if (now - c->idle_since < idle_ttl) return false;
