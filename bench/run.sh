@@ -7,10 +7,11 @@
 #   bench/run.sh --smoke    a few chats for a few seconds against a platform with a temporary
 #                           data_dir; exits non-zero on any lost/duplicated/reordered message
 #                           (CTest: bench.smoke). No timing assertions.
-#   bench/run.sh --callgrind  instructions of the platform's engine thread (callgrind, a durable
-#                           platform) for two fixed workloads, set-up and talk: the same count run
-#                           after run, unlike timings on a shared machine; compare two commits
-#                           with it (~5 minutes; needs valgrind)
+#   bench/run.sh --callgrind  instructions of the platform's engine and HTTP I/O threads (callgrind, a durable
+#                           platform) for fixed workloads, set-up and talk (10 s and 30 s: their
+#                           difference gives instructions per message): the same count run after
+#                           run, unlike timings on a shared machine; compare two commits with it
+#                           (~8 minutes; needs valgrind)
 #   bench/run.sh --ab OLD   interleaved A/B of talk at TALK_RATE: the platform binary OLD (e.g.
 #                           a copy of an earlier commit's build/release/carebridge) against this
 #                           build (or --platform), AB_PAIRS (3) pairs each of durable and of
@@ -208,16 +209,26 @@ if [[ $callgrind == 1 ]]; then
     "'--toggle-collect=boost::asio::detail::scheduler::run(*'" "$real_platform" > "$platform"
   chmod +x "$platform"
   status=0
-  for w in setup talk; do
+  # talk-long is talk for 30 s instead of 10: the difference between the two, divided by the
+  # messages between them, is the cost of one message (sign-in and set-up cancel out).
+  for w in setup talk talk-long; do
     export CALLGRIND_OUT="$work/callgrind.$w.out"
-    if [[ $w == setup ]]; then
-      bench_run callgrind-setup durable 50 900 -- setup --chats 200 --agents 50 --concurrency 8 || status=1
-    else
-      bench_run callgrind-talk durable 20 900 -- talk --chats 20 --rate 40 --duration 10 --warmup 2 || status=1
-    fi
+    case $w in
+      setup) bench_run callgrind-setup durable 50 900 -- setup --chats 200 --agents 50 --concurrency 8 || status=1 ;;
+      talk) bench_run callgrind-talk durable 20 900 -- talk --chats 20 --rate 40 --duration 10 --warmup 2 || status=1 ;;
+      talk-long) bench_run callgrind-talk-long durable 20 900 -- talk --chats 20 --rate 40 --duration 30 --warmup 2 || status=1 ;;
+    esac
     total="$(callgrind_annotate "$CALLGRIND_OUT" 2>/dev/null | awk '/PROGRAM TOTALS/ {print $1}')"
     echo "callgrind $w: ${total:-?} instructions in the engine thread ($(git -C "$root" describe --always --dirty 2>/dev/null))"
+    printf '%s\n' "${total//,/}" > "$work/callgrind.$w.total"
   done
+  python3 - "$work" <<'PY' || status=1
+import json, sys
+w = sys.argv[1]
+total = lambda n: int(open(f"{w}/callgrind.{n}.total").read())
+sent = lambda n: (lambda m: m["sent"] * 30 if n == "talk-long" else m["sent"] * 10)(json.load(open(f"{w}/callgrind-{n}.json"))["metrics"])
+print(f"callgrind per message: {(total('talk-long') - total('talk')) / (sent('talk-long') - sent('talk')):,.0f} instructions in the engine and HTTP I/O threads")
+PY
   exit "$status"
 fi
 

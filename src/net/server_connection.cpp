@@ -12,6 +12,7 @@
 #include <iostream>
 #include <optional>
 
+#include "net/request_parser.hpp"
 #include "net/response_head.hpp"
 #include "net/server_connection.hpp"
 
@@ -20,8 +21,6 @@ namespace carebridge::net::detail {
 namespace http = beast::http;
 using asio::as_tuple;
 using asio::use_awaitable;
-using HttpRequest = http::request<http::string_body>;
-
 namespace {
 
 // Where a Responder delivers. Outlives the connection if the handler keeps the Responder.
@@ -144,20 +143,6 @@ std::string remote_address(const tcp::socket& socket) {
     return address.to_string();
 }
 
-Request to_request(HttpRequest& msg, std::string remote) {
-    Request r;
-    r.method = std::string(msg.method_string());
-    r.target = std::string(msg.target());
-    std::string_view target = r.target;
-    auto q = target.find('?');
-    r.path = percent_decode(target.substr(0, q), false);
-    if (q != std::string_view::npos) r.query = parse_query(target.substr(q + 1), true);
-    for (const auto& field : msg) r.headers.emplace_back(field.name_string(), field.value());
-    r.body = std::move(msg.body());
-    r.remote_address = std::move(remote);
-    return r;
-}
-
 // Head and body in one gather write.
 std::array<asio::const_buffer, 2> wire_buffers(const ResponseHead& r) {
     return {asio::buffer(r.head), asio::buffer(r.body)};
@@ -240,7 +225,7 @@ void watch(const std::weak_ptr<Lane>& lane, const ServerOptions& options) {
 
 namespace {
 
-// The request loop, over plain TCP (Stream = tcp_stream, the same object as raw) or TLS.
+// The request loop, over plain TCP (Stream = raw's socket) or TLS (Stream wraps raw).
 template <class Stream>
 asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, const std::weak_ptr<Lane>& lane,
                                      Stream& stream, beast::tcp_stream& raw, ConnectionHandle& handle,
@@ -256,7 +241,7 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, const s
             if (ec) co_return;
             buffer.commit(n);
         }
-        http::request_parser<http::string_body> parser;
+        RequestParser parser;
         parser.header_limit(static_cast<std::uint32_t>(
             std::min<std::size_t>(options.header_limit, UINT32_MAX)));
         parser.body_limit(options.body_limit);
@@ -264,15 +249,14 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, const s
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
         // RFC 9112 6.3: a Transfer-Encoding that does not end in chunked leaves the length
         // unknown; reading its body as the next request would let a proxy be smuggled past.
-        if (!ec && parser.get().count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
+        if (!ec && parser.has_transfer_encoding() && !parser.chunked()) {
             if (!state->stopped)
                 co_await send_and_close(*state, stream, raw, handle,
                                         error_response(400, "BadRequest", "unsupported Transfer-Encoding"));
             co_return;
         }
         if (!ec && !parser.is_done()) {
-            auto& head = parser.get();
-            if (head.version() >= 11 && iequals(head[http::field::expect], "100-continue")) {
+            if (parser.version() >= 11 && iequals(parser.request().header("Expect").value_or(""), "100-continue")) {
                 static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
                 std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(cont),
                                                              as_tuple(use_awaitable));
@@ -294,11 +278,10 @@ asio::awaitable<void> serve_requests(std::shared_ptr<ServerState> state, const s
             explicit InProgress(std::atomic<std::size_t>& c) : n(c) { ++n; }
             ~InProgress() { --n; }
         } in_progress(state->in_progress);
-        auto& msg = parser.get();
-        const unsigned version = msg.version();
-        const bool keep_alive = msg.keep_alive();
-        const bool head_request = msg.method() == http::verb::head;
-        auto response = co_await respond(state, lane, handle, to_request(msg, remote));
+        const unsigned version = static_cast<unsigned>(parser.version());
+        const bool keep_alive = parser.keep_alive();
+        const bool head_request = parser.head_request();
+        auto response = co_await respond(state, lane, handle, parser.take(remote));
         if (!response || state->stopped) co_return;
         auto out = write_response_head(std::move(*response), version, keep_alive, head_request);
         handle.expire_in(options.idle_timeout);
@@ -322,7 +305,9 @@ asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state, std::
         beast::tcp_stream stream(std::move(socket));
         RegistryEntry entry(*state, *registry, stream, true);
         watch(lane, state->options);
-        co_await serve_requests(state, lane, stream, stream, *entry.entry, remote);
+        // Reads and writes go to the socket itself: the lane's sweep enforces the timeouts,
+        // so tcp_stream's per-operation timer bookkeeping would be work for nothing.
+        co_await serve_requests(state, lane, stream.socket(), stream, *entry.entry, remote);
         co_return;
     }
     beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *state->tls);

@@ -1,5 +1,5 @@
-// The platform's front door as the server runs it: raw bytes -> Beast's request parser with the
-// server's limits -> net::Request built as the server builds it -> PlatformApi::handle (CORS,
+// The platform's front door as the server runs it: raw bytes -> the server's request parser
+// (net/request_parser.hpp) with its limits -> PlatformApi::handle (CORS,
 // router, authentication, every resource's body handling) over a live in-memory chat.
 // "$A" "$V" "$G" in the input become valid application / visitor / agent tokens and "$v" "$c"
 // "$m" ... the chat's ids (world.cpp), so the fuzzer gets past authentication.
@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 
 #include "net/http_server.hpp"
+#include "net/request_parser.hpp"
 #include "world.hpp"
 
 namespace http = boost::beast::http;
@@ -23,22 +24,6 @@ namespace {
 std::unique_ptr<World> world;
 unsigned runs = 0;
 
-// As net/server_connection.cpp's to_request.
-carebridge::net::Request to_request(http::request<http::string_body>& msg) {
-    using namespace carebridge::net;
-    Request r;
-    r.method = std::string(msg.method_string());
-    r.target = std::string(msg.target());
-    std::string_view target = r.target;
-    auto q = target.find('?');
-    r.path = percent_decode(target.substr(0, q), false);
-    if (q != std::string_view::npos) r.query = parse_query(target.substr(q + 1), true);
-    for (const auto& field : msg) r.headers.emplace_back(field.name_string(), field.value());
-    r.body = std::move(msg.body());
-    r.remote_address = "127.0.0.1";
-    return r;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -47,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string wire = world->expand({reinterpret_cast<const char*>(data), size});
 
     const carebridge::net::ServerOptions limits;  // the server's defaults
-    http::request_parser<http::string_body> parser;
+    carebridge::net::detail::RequestParser parser;  // the server's own
     parser.eager(true);
     parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
     parser.body_limit(64 * 1024);  // PlatformConfig::body_limit's default
@@ -62,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!ec && !parser.is_done() && parser.got_some()) parser.put_eof(ec);
     if (ec || !parser.is_done()) return 0;  // the server answers 400/413/431 or closes
 
-    const int status = world->handle(to_request(parser.get()));
+    const int status = world->handle(parser.take("127.0.0.1"));
     if (status >= 500) {
         std::fprintf(stderr, "http_api: answered %d\n", status);
         std::abort();
