@@ -96,9 +96,10 @@ std::optional<Target> parse_target(std::string_view url, std::string& error) {
 
 
 
-bool Connection::looks_alive() {
+bool Connection::looks_alive(SteadyClock::time_point now) {
     auto& socket = tcp().socket();
     if (!socket.is_open() || buffer.size() != 0) return false;
+    if (now - idle_since < kTrustedIdle) return true;
     // A non-blocking peek: "would block" means open and quiet; EOF or data means unusable.
     // One recv with MSG_DONTWAIT: toggling the socket's mode instead costs three more
     // syscalls on every reuse (one callback per message under load).

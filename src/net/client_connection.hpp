@@ -51,8 +51,12 @@ struct Connection {
 
     beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
     void close() { tcp().close(); }
-    // False if a pooled socket was closed by the server or has stray bytes on it.
-    bool looks_alive();
+    // False if a pooled socket was closed by the server or has stray bytes on it. One back in
+    // the pool for less than kTrustedIdle is taken as open without asking the kernel (a peek
+    // per callback under load): a server that closed it in that window costs one failed
+    // attempt, which HttpClient retries at once on a fresh connection.
+    static constexpr std::chrono::milliseconds kTrustedIdle{250};
+    bool looks_alive(SteadyClock::time_point now);
 };
 using ConnectionPtr = std::shared_ptr<Connection>;
 

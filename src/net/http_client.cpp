@@ -90,10 +90,13 @@ struct HttpClient::Impl {
     std::optional<asio::ssl::context> tls;
     std::optional<AddressPolicy> policy;
     std::unordered_map<std::string, std::vector<ConnectionPtr>> idle;
+    // Parsed URLs: callbacks go to the same few again and again (a parse and five strings each).
+    std::unordered_map<std::string, std::shared_ptr<const Target>> targets;
     bool closed = false;
     SteadyClock::time_point next_sweep{};
 
     void sweep();
+    std::shared_ptr<const Target> target_of(const std::string& url, std::string& error);
     ConnectionPtr take_idle(const std::string& origin);
     void give_back(const std::string& origin, ConnectionPtr conn);
     void close_all();
@@ -124,14 +127,23 @@ void HttpClient::Impl::sweep() {
     }
 }
 
+std::shared_ptr<const Target> HttpClient::Impl::target_of(const std::string& url, std::string& error) {
+    if (auto it = targets.find(url); it != targets.end()) return it->second;
+    auto parsed = parse_target(url, error);
+    if (!parsed) return nullptr;
+    if (targets.size() >= 256) targets.clear();  // many distinct URLs (CallbackContexts): start over
+    return targets.emplace(url, std::make_shared<const Target>(std::move(*parsed))).first->second;
+}
+
 ConnectionPtr HttpClient::Impl::take_idle(const std::string& origin) {
     auto it = idle.find(origin);
     if (it == idle.end()) return nullptr;
     ConnectionPtr found;
+    const auto now = SteadyClock::now();
     while (!found && !it->second.empty()) {
         auto conn = std::move(it->second.back());  // most recently used first
         it->second.pop_back();
-        if (conn->looks_alive()) found = std::move(conn);
+        if (conn->looks_alive(now)) found = std::move(conn);
         else conn->close();
     }
     if (it->second.empty()) idle.erase(it);
@@ -160,7 +172,7 @@ asio::awaitable<ClientResult> HttpClient::Impl::perform(std::string method, std:
                                                        HeaderList headers, std::string body,
                                                        std::chrono::milliseconds timeout) {
     ClientResult failed;
-    auto target = parse_target(url, failed.error);
+    const auto target = target_of(url, failed.error);
     if (!target) co_return failed;
     ClientRequest req;
     failed.error = build_request(req, *target, method, headers, std::move(body));

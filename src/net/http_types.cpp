@@ -1,6 +1,7 @@
 #include "net/http_types.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace carebridge::net {
 
@@ -30,8 +31,12 @@ std::optional<std::string_view> find_header(const HeaderList& headers, std::stri
 }  // namespace
 
 bool header_safe(std::string_view s) {
-    // A plain loop: find_first_of with a set scans the set for every byte (a JWT is ~600).
-    return std::none_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+    // memchr per byte value: libc's is vectorised, where a byte loop cost ~4 instructions a
+    // byte on every header of every answer and callback (a bearer JWT is ~600 bytes).
+    if (s.empty()) return true;
+    for (const char c : {'\r', '\n', '\0'})
+        if (std::memchr(s.data(), c, s.size()) != nullptr) return false;
+    return true;
 }
 
 bool iequals(std::string_view a, std::string_view b) {

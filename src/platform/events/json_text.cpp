@@ -32,6 +32,32 @@ JsonText& JsonText::key(std::string_view k) {
     return *this;
 }
 
+JsonText& JsonText::key(std::string_view prefix, std::string_view name) {
+    separate();
+    out_ += '"';
+    append_json_chars(out_, prefix);
+    append_json_chars(out_, name);
+    out_ += "\":";
+    after_key_ = true;
+    return *this;
+}
+
+JsonText& JsonText::begin_string() {
+    separate();
+    out_ += '"';
+    return *this;
+}
+
+JsonText& JsonText::chars(std::string_view piece) {
+    append_json_chars(out_, piece);
+    return *this;
+}
+
+JsonText& JsonText::end_string() {
+    out_ += '"';
+    return *this;
+}
+
 JsonText& JsonText::string(std::string_view v) {
     separate();
     append_json_string(out_, v);

@@ -23,7 +23,14 @@ public:
     JsonText& begin_array() { return open('['); }
     JsonText& end_array() { return close(']'); }
     JsonText& key(std::string_view k);
+    // A key written in two parts (a relation's "ms:rtc:saas:" prefix and its name): no
+    // temporary string for the whole.
+    JsonText& key(std::string_view prefix, std::string_view name);
     JsonText& string(std::string_view v);
+    // A string value written in pieces (an href from its parts): begin, chars..., end.
+    JsonText& begin_string();
+    JsonText& chars(std::string_view piece);  // escaped as part of the open string
+    JsonText& end_string();
     JsonText& boolean(bool v);
     JsonText& number(std::int64_t v);
     JsonText& number(std::uint64_t v);

@@ -1,6 +1,10 @@
 // Resources both sides share: conversation, messaging, participant, message.
 #include "platform/views/resources.hpp"
 
+#include <array>
+#include <charconv>
+#include <initializer_list>
+
 #include "platform/events/json_text.hpp"
 
 namespace carebridge::platform {
@@ -101,20 +105,43 @@ json::object render_participant_messaging(const View& v, const std::string& conv
 
 namespace {
 
+constexpr std::string_view kConversations = "/communication/conversations/";
+
 void write_link(JsonText& o, std::string_view rel, std::string_view href) {
     o.key(rel).begin_object().field("href", href).end_object();
 }
 
+// v.href(<the path pieces joined>), written straight into o: a message is rendered once per
+// receiver, and its hrefs, built as strings and then copied in, were most of the work.
+void write_href(JsonText& o, const View& v, std::initializer_list<std::string_view> path) {
+    o.begin_string().chars(v.prefix()).chars(v.app_id);
+    for (std::string_view piece : path) o.chars(piece);
+    o.chars(v.endpoint_query()).chars(v.side == Side::service_app ? std::string_view(v.endpoint) : "").end_string();
+}
+
+// The key of a link whose relation is v's spelling of `name` (rel_prefix + name).
+JsonText& link_key(JsonText& o, const View& v, std::string_view name) { return o.key(v.rel_prefix(), name); }
+
+std::string_view participant_key_view(std::string_view uri) {  // as participant_key
+    if (uri.substr(0, 4) == "sip:") uri.remove_prefix(4);
+    return uri;
+}
+
 // The same resource as render_participant, as text (tested to match).
-void write_participant(JsonText& o, const View& v, const std::string& conversation_id,
+void write_participant(JsonText& o, const View& v, std::string_view conversation_id,
                        const std::string& uri, const std::string& name) {
-    const std::string path = conversation_path(conversation_id) + "/participants/" +
-                             participant_key(uri);
+    const std::string_view key = participant_key_view(uri);
     o.begin_object().field("uri", uri).field("name", name).key("_links").begin_object();
-    write_link(o, "self", v.href(path));
-    write_link(o, v.rel("conversation"), v.href(conversation_path(conversation_id)));
-    write_link(o, v.rel("participantMessaging"), v.href(path + "/messaging"));
-    o.end_object().field("rel", v.rel("participant")).end_object();
+    o.key("self").begin_object().key("href");
+    write_href(o, v, {kConversations, conversation_id, "/participants/", key});
+    o.end_object();
+    link_key(o, v, "conversation").begin_object().key("href");
+    write_href(o, v, {kConversations, conversation_id});
+    o.end_object();
+    link_key(o, v, "participantMessaging").begin_object().key("href");
+    write_href(o, v, {kConversations, conversation_id, "/participants/", key, "/messaging"});
+    o.end_object();
+    o.end_object().key("rel").begin_string().chars(v.rel_prefix()).chars("participant").end_string().end_object();
 }
 
 }  // namespace
@@ -123,28 +150,34 @@ void write_participant(JsonText& o, const View& v, const std::string& conversati
 // and building them as json trees was the largest part of sending a message.
 std::string render_message(const View& v, const std::string& conversation_id, const Message& m,
                            bool outgoing, const std::string& shown_name) {
-    const std::string path = messaging_path(conversation_id) + "/messages/" +
-                             std::to_string(m.number);
+    std::array<char, 24> digits;
+    const std::string_view number(digits.data(),
+                                  static_cast<std::size_t>(std::to_chars(digits.data(), digits.data() + digits.size(), m.number).ptr - digits.data()));
     JsonText o(1024 + m.text.size() * 3);
     o.begin_object().field("direction", outgoing ? "Outgoing" : "Incoming").field("timeStamp", iso8601(m.time));
     if (!m.operation_id.empty() && outgoing) o.field("operationId", m.operation_id);
     o.key("_links").begin_object();
-    write_link(o, "self", v.href(path));
-    write_link(o, v.rel("messaging"), v.href(messaging_path(conversation_id)));
+    o.key("self").begin_object().key("href");
+    write_href(o, v, {kConversations, conversation_id, "/messaging/messages/", number});
+    o.end_object();
+    link_key(o, v, "messaging").begin_object().key("href");
+    write_href(o, v, {kConversations, conversation_id, "/messaging"});
+    o.end_object();
     if (!outgoing) {
-        const std::string participant = conversation_path(conversation_id) + "/participants/" +
-                                        participant_key(m.sender_uri);
-        o.key(v.rel("participant")).begin_object().field("href", v.href(participant)).field("title", shown_name).end_object();
+        link_key(o, v, "participant").begin_object().key("href");
+        write_href(o, v, {kConversations, conversation_id, "/participants/", participant_key_view(m.sender_uri)});
+        o.field("title", shown_name).end_object();
         const bool html = m.content_type == "text/html";
         write_link(o, html ? "htmlMessage" : "plainMessage", data_uri(m.content_type, m.text));
     }
     o.end_object();
     if (!outgoing) {
-        o.key("_embedded").begin_object().key(v.rel("senderParticipant")).begin_array();
+        o.key("_embedded").begin_object();
+        link_key(o, v, "senderParticipant").begin_array();
         write_participant(o, v, conversation_id, m.sender_uri, shown_name);
         o.end_array().end_object();
     }
-    return o.field("rel", v.rel("message")).end_object().take();
+    return o.key("rel").begin_string().chars(v.rel_prefix()).chars("message").end_string().end_object().take();
 }
 
 }  // namespace carebridge::platform

@@ -13,12 +13,12 @@ View View::visitor(std::string app) { return {Side::visitor, std::move(app), {}}
 View View::agent(std::string app) { return {Side::agent, std::move(app), {}}; }
 
 std::string View::rel(std::string_view name) const {
-    if (side == Side::service_app) return "ms:rtc:saas:" + std::string(name);
-    return std::string(name);
+    std::string out(rel_prefix());
+    out += name;
+    return out;
 }
 
-namespace {
-std::string_view base_prefix(Side side) {
+std::string_view View::prefix() const {
     switch (side) {
         case Side::service_app: return "/platformservice/v1/applications/";
         case Side::visitor: return "/ucwa/psanon/v1/applications/";
@@ -26,10 +26,9 @@ std::string_view base_prefix(Side side) {
     }
     return {};
 }
-}  // namespace
 
 std::string View::base() const {
-    std::string out(base_prefix(side));
+    std::string out(prefix());
     out += app_id;
     return out;
 }
@@ -37,18 +36,14 @@ std::string View::base() const {
 std::string View::href(std::string_view path, std::string_view extra_query) const {
     std::string out;
     out.reserve(40 + app_id.size() + path.size() + endpoint.size() + 13 + extra_query.size());
-    out += base_prefix(side);
+    out += prefix();
     out += app_id;
     out += path;
     // The original left sip URIs unencoded in endpointId; they are valid query characters.
-    char sep = '?';
-    if (side == Side::service_app) {
-        out += "?endpointId=";
-        out += endpoint;
-        sep = '&';
-    }
+    out += endpoint_query();
+    if (side == Side::service_app) out += endpoint;
     if (!extra_query.empty()) {
-        out += sep;
+        out += side == Side::service_app ? '&' : '?';
         out += extra_query;
     }
     return out;

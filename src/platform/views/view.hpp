@@ -26,6 +26,12 @@ struct View {
     // Host-relative href of a path under this application ("" is the application itself).
     std::string href(std::string_view path, std::string_view extra_query = {}) const;
     std::string base() const;  // "/platformservice/v1/applications/<id>" or "/ucwa/.../<id>"
+
+    // The pieces of rel() and href(), for writers that put them straight into their output:
+    // rel = rel_prefix() + name; href = prefix() + app_id + path + endpoint_query() + endpoint.
+    std::string_view rel_prefix() const { return side == Side::service_app ? "ms:rtc:saas:" : ""; }
+    std::string_view prefix() const;
+    std::string_view endpoint_query() const { return side == Side::service_app ? "?endpointId=" : ""; }
 };
 
 // HAL helpers.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <thread>
 
 #include "test_support.hpp"
 
@@ -70,10 +71,34 @@ TEST_F(ClientTest, RetriesOnceWhenThePooledConnectionDiesBeforeAResponse) {
     EXPECT_EQ(origin.requests, 3);
 }
 
+// A connection back in the pool for a while is checked with the kernel before it is used;
+// one just given back is trusted (no syscall per callback), and a server that closed it
+// meanwhile costs one failed attempt, retried on a fresh connection.
+TEST_F(ClientTest, APooledConnectionClosedWhileIdleIsNotUsed) {
+    FakeOrigin origin(ioc, FakeOrigin::Mode::close_after_answer);
+    ASSERT_TRUE(fetch(url(origin)).ok());
+    std::this_thread::sleep_for(300ms);  // past the client's trusted idle time (250 ms)
+    auto res = fetch(url(origin));
+    ASSERT_TRUE(res.ok()) << res.error;
+    EXPECT_EQ(origin.accepts, 2);
+    EXPECT_EQ(origin.requests, 2);
+}
+
+TEST_F(ClientTest, APooledConnectionClosedJustAfterItsAnswerCostsOneRetry) {
+    FakeOrigin origin(ioc, FakeOrigin::Mode::close_after_answer);
+    for (int i = 0; i < 3; ++i) {
+        auto res = fetch(url(origin));  // at once: the pooled connection is trusted, or retried
+        ASSERT_TRUE(res.ok()) << res.error;
+    }
+    EXPECT_EQ(origin.accepts, 3);
+    EXPECT_EQ(origin.requests, 3);
+}
+
 TEST_F(ClientTest, NeverSendsOnAPooledConnectionTheServerClosed) {
     FakeOrigin origin(ioc, FakeOrigin::Mode::respond);
     ASSERT_TRUE(fetch(url(origin)).ok());
     origin.stop();  // closes the listener and the server side of the pooled connection
+    std::this_thread::sleep_for(300ms);  // past the trusted idle time: the peek sees the close
     auto res = fetch(url(origin));
     EXPECT_FALSE(res.ok());  // the old port no longer listens: a clean connect error
     EXPECT_NE(res.error.find("connect"), std::string::npos) << res.error;

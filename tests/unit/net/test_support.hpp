@@ -71,7 +71,9 @@ class FakeOrigin {
 public:
     // drop_second: answers the first request on a connection, then closes it (without a
     // response) when a second request arrives there -- a keep-alive race the client must retry.
-    enum class Mode { respond, drop_second, never_respond };
+    // close_after_answer: closes each connection right after its first answer (keep-alive
+    // promised, then an idle timeout of zero).
+    enum class Mode { respond, drop_second, never_respond, close_after_answer };
 
     FakeOrigin(asio::io_context& ioc, Mode mode) : acceptor_(ioc), mode_(mode) {
         tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
@@ -124,6 +126,10 @@ private:
             res.keep_alive(true);
             auto [wec, wn] = co_await http::async_write(*stream, res, as_tuple(use_awaitable));
             if (wec) co_return;
+            if (mode_ == Mode::close_after_answer) {
+                stream->close();
+                co_return;
+            }
         }
     }
 

@@ -44,6 +44,26 @@ TEST(JsonText, StringsAreEscapedAsBoostJsonDoes) {
     }
 }
 
+// The scan reads 16, 8 or 4 bytes at a time, the last block overlapping the one before: every
+// length, every position of one escape and every pair of two (the second found by a scan that
+// starts after the first), each escapable byte and its neighbours that are not.
+TEST(JsonText, EveryLengthAndPositionOfEscapesMatches) {
+    for (std::size_t n = 1; n <= 40; ++n)
+        for (std::size_t a = 0; a < n; ++a) {
+            for (unsigned char c : {'"', '\\', '\n', '\0', '\x1f', ' ', '\x7f', '\x80', 'x'}) {
+                std::string s(n, 'x');
+                s[a] = static_cast<char>(c);
+                ASSERT_EQ(escaped(s), boost::json::serialize(boost::json::string(s))) << n << " " << a << " " << int(c);
+            }
+            for (std::size_t b = a + 1; b < n; ++b) {
+                std::string s(n, 'x');
+                s[a] = '"';
+                s[b] = '\x01';
+                ASSERT_EQ(escaped(s), boost::json::serialize(boost::json::string(s))) << n << " " << a << " " << b;
+            }
+        }
+}
+
 TEST(JsonText, NestedValuesMatchTheTreeSerialized) {
     JsonText t;
     t.begin_object()

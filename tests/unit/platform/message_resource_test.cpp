@@ -34,6 +34,8 @@ TEST(MessageResource, IncomingEmbedsTheSenderAsTheParticipantResource) {
         const auto& links = o.at("_links").as_object();
         EXPECT_EQ(links.at("self").at("href"), json::value(v.href("/communication/conversations/c1/messaging/messages/3")));
         EXPECT_EQ(links.at(v.rel("messaging")).at("href"), json::value(v.href("/communication/conversations/c1/messaging")));
+        EXPECT_EQ(links.at(v.rel("participant")).at("href"),
+                  json::value(v.href("/communication/conversations/c1/participants/agent@x.test")));
         EXPECT_EQ(links.at(v.rel("participant")).at("title"), "Shown name");
         EXPECT_EQ(links.at("plainMessage").at("href"), json::value(data_uri("text/plain", message().text)));
         const auto& senders = o.at("_embedded").at(v.rel("senderParticipant")).as_array();
