@@ -14,7 +14,11 @@ namespace json = boost::json;
 
 std::string link(const json::value& resource, std::string_view rel) {
     const auto* o = resource.if_object();
-    const auto* links = o ? o->if_contains("_links") : nullptr;
+    return o ? link(*o, rel) : std::string();
+}
+
+std::string link(const json::object& resource, std::string_view rel) {
+    const auto* links = resource.if_contains("_links");
     const auto* l = links && links->is_object() ? links->as_object().if_contains(rel) : nullptr;
     const auto* href = l && l->is_object() ? l->as_object().if_contains("href") : nullptr;
     return href && href->is_string() ? std::string(href->as_string()) : std::string();

@@ -103,6 +103,7 @@ asio::awaitable<std::string> read_message(Stream& stream, ReadBuffer& in, Messag
     }
     m.head.assign(in.rest().substr(0, end + 2));
     in.consume(end + 4);
+    m.headers.reserve(12);  // grown one by one, it reallocated a few times per message
     std::string_view head = m.head;
     const auto eol = head.find("\r\n");
     m.start = head.substr(0, eol);
