@@ -48,31 +48,6 @@ std::string_view str(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
     return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
 }
-int hex(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
-}
-// The text of an incoming message event (a data: URI), or "" for html or none.
-std::string message_text(const json::object& message) {
-    const std::string href = link(message, "plainMessage");
-    const auto comma = href.find(',');
-    return comma == std::string::npos ? std::string() : percent_decode(std::string_view(href).substr(comma + 1));
-}
 }  // namespace
 
 Bench::Bench(asio::io_context& io, Options o)
@@ -181,9 +156,8 @@ void Bench::start_polling(Party& p) {
 
 asio::awaitable<void> Bench::poll_loop(Party& p) {
     const std::string timeout = "timeout=" + std::to_string(opt.poll_timeout);
-    // An envelope lives for one turn: its values come from this buffer, reused every turn
-    // (allocating and freeing each value was a third of parsing it).
-    std::vector<unsigned char> arena(64 * 1024);
+    // One envelope read per turn into fields reused from turn to turn (envelope.hpp).
+    Envelope env;
     while (!stopping && !p.signed_out) {
         std::string target(request_target(p.events_next));
         target += (target.find('?') == std::string::npos ? "?" : "&") + timeout;
@@ -191,16 +165,14 @@ asio::awaitable<void> Bench::poll_loop(Party& p) {
         const Micros arrival = now_us();
         if (stopping || p.signed_out) break;
         ++counters.polls;
-        json::monotonic_resource turn(arena.data(), arena.size());  // outlives env (declared first)
-        auto env = r.status == 200 ? parse_json(r.body, &turn) : std::nullopt;
-        if (!env || link(*env, "next").empty()) {
+        if (r.status != 200 || !parse_envelope(r.body, env) || env.next.empty()) {
             error("event channel: " + (r.status ? "HTTP " + std::to_string(r.status) : r.error));
             co_await sleep_us(200'000);
             continue;
         }
-        p.events_next = link(*env, "next");
+        p.events_next = env.next;
         try {
-            on_envelope(p, *env, arrival);
+            on_envelope(p, env, arrival);
         } catch (const std::exception& e) {
             error(std::string("event channel: unexpected event shape: ") + e.what());
         }
@@ -208,20 +180,11 @@ asio::awaitable<void> Bench::poll_loop(Party& p) {
     p.polling = false;
 }
 
-void Bench::on_envelope(Party& p, const json::value& envelope, Micros arrival) {
-    const auto* senders = envelope.as_object().if_contains("sender");
-    if (!senders || !senders->is_array()) return;
-    for (const auto& s : senders->as_array()) {
-        if (!s.is_object()) continue;
-        const auto& so = s.as_object();
-        const auto* events = so.if_contains("events");
-        if (!events || !events->is_array()) continue;
-        for (const auto& ev : events->as_array()) {
-            ++counters.poll_events;
-            if (!ev.is_object()) continue;
-            if (p.role == Role::agent) on_agent_event(p, str(so, "href"), ev.as_object(), arrival);
-            else on_visitor_event(p, ev.as_object(), arrival);
-        }
+void Bench::on_envelope(Party& p, const Envelope& envelope, Micros arrival) {
+    for (std::size_t i = 0; i < envelope.count; ++i) {
+        ++counters.poll_events;
+        if (p.role == Role::agent) on_agent_event(p, envelope.events[i], arrival);
+        else on_visitor_event(p, envelope.events[i], arrival);
     }
 }
 
@@ -230,46 +193,39 @@ asio::awaitable<void> Bench::agent_post(Party& p, std::string href, std::string 
     if (r.status != 204) error(what + ": " + (r.status ? "HTTP " + std::to_string(r.status) : r.error));
 }
 
-void Bench::on_agent_event(Party& p, std::string_view sender_href, const json::object& e,
-                           Micros arrival) {
-    const auto* l = e.if_contains("link");
-    const json::object* res = embedded(e);
-    if (!l || !res) return;
-    const std::string_view rel = str(l->as_object(), "rel"), type = str(e, "type");
-    if (rel == "onlineMeetingInvitation" && type == "started") {
+void Bench::on_agent_event(Party& p, const EnvelopeEvent& e, Micros arrival) {
+    if (e.rel.empty() || !e.embedded) return;
+    if (e.rel == "onlineMeetingInvitation" && e.type == "started") {
         // Step 14: the agent answers every invitation (an auto-answering console).
-        asio::co_spawn(ioc, agent_post(p, link(*res, "accept"), "", "agent accept"), asio::detached);
-    } else if (rel == "messaging" && type == "updated") {
-        auto it = by_meeting_.find(last_segment(sender_href));
+        asio::co_spawn(ioc, agent_post(p, std::string(e.link("accept")), "", "agent accept"), asio::detached);
+    } else if (e.rel == "messaging" && e.type == "updated") {
+        auto it = by_meeting_.find(last_segment(e.sender_href));
         if (it == by_meeting_.end()) return error("agent: messaging of an unknown meeting");
         Chat& c = *it->second;
-        if (const std::string add = link(*res, "addMessaging"); !add.empty()) {
-            asio::co_spawn(ioc, agent_post(p, add, "", "agent addMessaging"), asio::detached);
-        } else if (str(*res, "state") == "Connected") {
-            c.agent_send = link(*res, "sendMessage");
+        if (const std::string_view add = e.link("addMessaging"); !add.empty()) {
+            asio::co_spawn(ioc, agent_post(p, std::string(add), "", "agent addMessaging"), asio::detached);
+        } else if (e.state == "Connected") {
+            c.agent_send = e.link("sendMessage");
             c.agent_connected.fire();
         }
-    } else if (rel == "message" && type == "completed" && str(*res, "direction") == "Incoming" && on_message) {
-        auto it = by_meeting_.find(last_segment(sender_href));
+    } else if (e.rel == "message" && e.type == "completed" && e.direction == "Incoming" && on_message) {
+        auto it = by_meeting_.find(last_segment(e.sender_href));
         if (it == by_meeting_.end()) return error("agent: message in an unknown meeting");
-        on_message(*it->second, Role::agent, message_text(*res), arrival);
+        on_message(*it->second, Role::agent, message_text(e), arrival);
     }
 }
 
-void Bench::on_visitor_event(Party& p, const json::object& e, Micros arrival) {
-    const auto* l = e.if_contains("link");
-    const json::object* res = embedded(e);
+void Bench::on_visitor_event(Party& p, const EnvelopeEvent& e, Micros arrival) {
     Chat* c = p.chat;
-    if (!l || !res || !c) return;
-    const std::string_view rel = str(l->as_object(), "rel"), type = str(e, "type");
-    if (rel == "messaging" && type == "updated" && str(*res, "state") == "Connected") {
-        c->visitor_send = link(*res, "sendMessage");
+    if (e.rel.empty() || !e.embedded || !c) return;
+    if (e.rel == "messaging" && e.type == "updated" && e.state == "Connected") {
+        c->visitor_send = e.link("sendMessage");
         c->visitor_connected.fire();
-    } else if (rel == "participant" && type == "added" && c->agent && str(*res, "uri") == c->agent->uri) {
+    } else if (e.rel == "participant" && e.type == "added" && c->agent && e.uri == c->agent->uri) {
         // (Typing notices are "participant added" too, but carry no embedded participant.)
         c->agent_seen.fire();
-    } else if (rel == "message" && type == "completed" && str(*res, "direction") == "Incoming" && on_message) {
-        on_message(*c, Role::visitor, message_text(*res), arrival);
+    } else if (e.rel == "message" && e.type == "completed" && e.direction == "Incoming" && on_message) {
+        on_message(*c, Role::visitor, message_text(e), arrival);
     }
 }
 

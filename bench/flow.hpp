@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core.hpp"
+#include "envelope.hpp"
 #include "http.hpp"
 
 namespace bench {
@@ -112,10 +113,9 @@ public:
 
 private:
     asio::awaitable<void> poll_loop(Party& p);
-    void on_envelope(Party& p, const boost::json::value& envelope, Micros arrival);
-    void on_agent_event(Party& p, std::string_view sender_href, const boost::json::object& e,
-                        Micros arrival);
-    void on_visitor_event(Party& p, const boost::json::object& e, Micros arrival);
+    void on_envelope(Party& p, const Envelope& envelope, Micros arrival);
+    void on_agent_event(Party& p, const EnvelopeEvent& e, Micros arrival);
+    void on_visitor_event(Party& p, const EnvelopeEvent& e, Micros arrival);
     void on_callback(std::string_view body);
     void start_polling(Party& p);
     asio::awaitable<void> agent_post(Party& p, std::string href, std::string body, std::string what);
