@@ -68,6 +68,10 @@ std::optional<std::string_view> Response::header(std::string_view name) const {
 
 // Malformed escapes ("%zz", a trailing "%") are kept literally rather than rejected.
 std::string percent_decode(std::string_view s, bool plus_as_space) {
+    // Nearly every path has nothing to decode: one copy (the byte loop ran on every request).
+    if (s.empty() || (std::memchr(s.data(), '%', s.size()) == nullptr &&
+                      (!plus_as_space || std::memchr(s.data(), '+', s.size()) == nullptr)))
+        return std::string(s);
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {

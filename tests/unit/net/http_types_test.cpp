@@ -24,6 +24,8 @@ TEST(HttpTypes, PercentDecode) {
     EXPECT_EQ(percent_decode("a%20b%2Fc", false), "a b/c");
     EXPECT_EQ(percent_decode("a+b", false), "a+b");
     EXPECT_EQ(percent_decode("a+b", true), "a b");
+    EXPECT_EQ(percent_decode("/plain/path-1.x", true), "/plain/path-1.x");
+    EXPECT_EQ(percent_decode("", true), "");
     EXPECT_EQ(percent_decode("%e2%82%AC", false), "\xE2\x82\xAC");
     // Malformed escapes stay literal.
     EXPECT_EQ(percent_decode("100%", false), "100%");
