@@ -47,8 +47,10 @@ done
 # Sizes of the full run (override from the environment).
 TALK_CHATS=${TALK_CHATS:-200} TALK_RATE=${TALK_RATE:-5000} TALK_SECONDS=${TALK_SECONDS:-15}
 LIGHT_RATE=${LIGHT_RATE:-500}
-# The durable throughput target is measured offered at this rate (0 skips those runs).
-PEAK_RATE=${PEAK_RATE:-10000}
+# The durable throughput target (10,000/s delivered) is measured offered at this rate, above
+# the target: offered exactly 10,000/s a run can only land on either side of it by a few
+# messages, and what the platform can do beyond it is not seen (0 skips those runs).
+PEAK_RATE=${PEAK_RATE:-11000}
 # talk is also run with the callbacks of all conversations sharing POSTs ([ops]
 # callback_batch_window_ms, off by default): the application's callbacks are a third of the
 # HTTP exchanges per message otherwise. 0 skips those runs.
