@@ -21,6 +21,7 @@ namespace carebridge::net::detail {
 namespace http = beast::http;
 using asio::as_tuple;
 using asio::use_awaitable;
+
 namespace {
 
 // Where a Responder delivers. Outlives the connection if the handler keeps the Responder.
