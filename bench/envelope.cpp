@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "net/http_types.hpp"  // percent_decode
+
 namespace bench {
 
 namespace {
@@ -148,27 +150,6 @@ private:
     int embedded_seen_ = 0;
 };
 
-int hex(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 std::string_view EnvelopeEvent::link(std::string_view name) const {
@@ -207,7 +188,7 @@ bool parse_envelope(std::string_view text, Envelope& out) {
 std::string message_text(const EnvelopeEvent& e) {
     const std::string_view href = e.link("plainMessage");
     const auto comma = href.find(',');
-    return comma == std::string_view::npos ? std::string() : percent_decode(href.substr(comma + 1));
+    return comma == std::string_view::npos ? std::string() : carebridge::net::percent_decode(href.substr(comma + 1), false);
 }
 
 }  // namespace bench
