@@ -252,10 +252,11 @@ std::optional<CallbackQueueState> decode_callback_queue(std::string_view data) {
 // write and a full parse on restore. (Serialized JSON never holds a raw newline, so the first
 // one ends the header.) Records of earlier versions are one JSON object with the event inside.
 std::string encode(const StoredEvent& e, const std::string& queue, const std::string& url) {
-    JsonText o(96 + e.sender_href.size() + queue.size() + url.size() + e.json.size());
+    JsonText o(96 + e.sender_href.size() + queue.size() + url.size());
     o.begin_object().field("rel", e.sender_rel).field("href", e.sender_href).field("time", e.time);
     if (!queue.empty()) o.field("queue", queue).field("url", url);
     std::string out = o.end_object().take();
+    out.reserve(out.size() + 1 + e.json.size());
     out += '\n';
     out += e.json;
     return out;

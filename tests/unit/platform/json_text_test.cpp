@@ -92,6 +92,42 @@ TEST(JsonText, NestedValuesMatchTheTreeSerialized) {
     EXPECT_EQ(boost::json::parse(t.text()), boost::json::value(o));
 }
 
+// A string written in pieces is copied as it comes and checked once at its end: an escape in
+// any piece, at any place, comes out as if the whole had been written at once; so does a key
+// in two parts, and a key that comes from data (not a literal) is escaped.
+TEST(JsonText, PiecesAndRuntimeKeysAreEscapedAsAWhole) {
+    const std::vector<std::string> pieces{"/plain", "q\"uote", "", "back\\slash", "nl\n", std::string(40, 'x'), "\x01"};
+    for (std::size_t first = 0; first < pieces.size(); ++first)
+        for (std::size_t second = 0; second < pieces.size(); ++second) {
+            JsonText t(1);  // and the buffer grows from one byte
+            t.begin_object().key(pieces[first], pieces[second]).begin_string();
+            for (std::size_t i = first; i < pieces.size(); ++i) t.chars(pieces[i]);
+            t.end_string().key(pieces[second]).string(pieces[first]).end_object();
+            std::string whole;
+            for (std::size_t i = first; i < pieces.size(); ++i) whole += pieces[i];
+            boost::json::object o;
+            o[pieces[first] + pieces[second]] = whole;
+            o[pieces[second]] = pieces[first];
+            EXPECT_EQ(boost::json::parse(t.text()), boost::json::value(o)) << first << " " << second;
+            EXPECT_EQ(t.text().find('\n'), std::string_view::npos);
+        }
+}
+
+TEST(JsonText, LongTextGrowsTheBufferAndTakeKeepsItAll) {
+    JsonText t(4);
+    t.begin_array();
+    std::string expected = "[";
+    for (int i = 0; i < 2000; ++i) {
+        const std::string s = "item " + std::to_string(i) + (i % 7 == 0 ? "\"" : "");
+        t.string(s);
+        expected += (i ? "," : "") + boost::json::serialize(boost::json::string(s));
+    }
+    t.end_array();
+    expected += "]";
+    EXPECT_EQ(t.text(), expected);
+    EXPECT_EQ(t.take(), expected);
+}
+
 TEST(JsonText, TopLevelArrayAndTake) {
     JsonText t;
     t.begin_array().number(std::uint64_t{1}).boolean(false).string("").end_array();
