@@ -68,15 +68,22 @@ bool Platform::Impl::snapshot_changed(const char* kind, const std::string& id, c
 store::Batch Platform::Impl::collect() {
     if (audit_snapshots()) audit_unmarked_snapshots();
     store::Batch b = std::exchange(extra, {});
-    // Callback routing of the Service Application's new events goes with them.
-    std::map<std::pair<std::string, std::uint64_t>, const PendingCallback*> routing;
-    for (const auto& c : pending_callbacks) routing[{persist::service_stream(c.app_id), c.position}] = &c;
+    // Callback routing of the Service Application's new events goes with them. An operation
+    // queues a few callbacks at most: a scan finds an event's (no map of string keys built
+    // per operation).
+    auto routing = [&](const std::string& stream, std::uint64_t position) -> const PendingCallback* {
+        const std::string_view prefix = persist::kServiceStreamPrefix;
+        if (stream.compare(0, prefix.size(), prefix) != 0) return nullptr;
+        const std::string_view app = std::string_view(stream).substr(prefix.size());
+        for (const auto& c : pending_callbacks)
+            if (c.position == position && c.app_id == app) return &c;
+        return nullptr;
+    };
+    static const std::string kNone;
     for (EventStream* s : dirty) {
         for (const StoredEvent* e : s->read_all(s->unsaved_from(), s->next_position())) {
-            auto it = routing.find({s->name(), e->position});
-            b.appends.push_back({s->name(), e->position,
-                                 persist::encode(*e, it == routing.end() ? "" : it->second->queue,
-                                                 it == routing.end() ? "" : it->second->url)});
+            const PendingCallback* c = routing(s->name(), e->position);
+            b.appends.push_back({s->name(), e->position, persist::encode(*e, c ? c->queue : kNone, c ? c->url : kNone)});
         }
         s->mark_saved();
     }

@@ -24,7 +24,8 @@ inline const char* kCallbackQueue = "callback_queue";
 inline const char* kTranscript = "transcript";
 
 inline std::string ucwa_stream(const std::string& app_id) { return "ucwa:" + app_id; }
-inline std::string service_stream(const std::string& app_id) { return "app:" + app_id; }
+inline constexpr std::string_view kServiceStreamPrefix = "app:";
+inline std::string service_stream(const std::string& app_id) { return std::string(kServiceStreamPrefix) + app_id; }
 inline std::string transcript_stream(const std::string& meeting_id) { return "transcript:" + meeting_id; }
 
 std::string encode(const UcwaApp& app);

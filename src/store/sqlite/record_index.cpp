@@ -44,7 +44,8 @@ std::string RecordIndex::load(sqlite3* db) {
 bool RecordIndex::contains(const std::string& stream, std::uint64_t position) const {
     std::lock_guard lock(mu_);
     auto it = streams_.find(stream);
-    if (it == streams_.end()) return false;
+    // Appends come in position order: past the last entry, nearly always (no search).
+    if (it == streams_.end() || it->second.empty() || it->second.back().position < position) return false;
     auto e = lower_bound(it->second, position);
     return e != it->second.end() && e->position == position;
 }
@@ -53,7 +54,7 @@ void RecordIndex::add(const std::string& stream, std::uint64_t position, std::in
     std::lock_guard lock(mu_);
     insert_sorted(streams_[stream], {position, rowid});
     ++size_;
-    undo_.push_back({stream, true, {{position, rowid}}});
+    undo_.push_back({stream, true, {position, rowid}, {}});
 }
 
 std::vector<RecordIndex::Entry> RecordIndex::take(const std::string& stream, std::uint64_t below) {
@@ -65,7 +66,7 @@ std::vector<RecordIndex::Entry> RecordIndex::take(const std::string& stream, std
     v.erase(v.begin(), end);
     if (v.empty()) streams_.erase(it);
     size_ -= taken.size();
-    if (!taken.empty()) undo_.push_back({stream, false, taken});
+    if (!taken.empty()) undo_.push_back({stream, false, {}, taken});
     return taken;
 }
 
@@ -89,7 +90,7 @@ void RecordIndex::rollback() {
     for (auto u = undo_.rbegin(); u != undo_.rend(); ++u) {
         auto& v = streams_[u->stream];
         if (u->added) {
-            const auto p = u->entries.front().position;
+            const auto p = u->one.position;
             if (auto e = lower_bound(v, p); e != v.end() && e->position == p) {
                 v.erase(v.begin() + (e - v.begin()));
                 --size_;

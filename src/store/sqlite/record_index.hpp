@@ -51,7 +51,8 @@ public:
 private:
     struct Undo {
         std::string stream;
-        bool added = false;      // true: remove `entries[0]`; false: put `entries` back
+        bool added = false;  // true: remove `one`; false: put `entries` back
+        Entry one;           // (an append, the common case, allocates no vector)
         std::vector<Entry> entries;
     };
     std::vector<Entry> take(const std::string& stream, std::uint64_t below);  // mu_ held
