@@ -16,6 +16,8 @@
 #include <boost/url/parse.hpp>
 #include <vector>
 
+#include "net/response_parser.hpp"
+
 namespace carebridge::net::detail {
 
 namespace http = beast::http;
@@ -44,7 +46,7 @@ asio::awaitable<Outcome> exchange_on(Stream& stream, Connection& conn, const Cli
         out.error = describe(wec, "write", deadline);
         co_return out;
     }
-    http::response_parser<http::string_body> parser;
+    ResponseParser parser;
     parser.header_limit(64 * 1024);
     parser.body_limit(64 * 1024 * 1024);
     if (req.head_method) parser.skip(true);
@@ -56,12 +58,9 @@ asio::awaitable<Outcome> exchange_on(Stream& stream, Connection& conn, const Cli
         co_return out;
     }
     conn.tcp().expires_never();
-    auto& res = parser.get();
-    out.result.status = static_cast<int>(res.result_int());
-    for (const auto& field : res) out.result.headers.emplace_back(field.name_string(), field.value());
-    out.result.body = std::move(res.body());
+    out.result = std::move(parser.result());
     // Only a cleanly framed keep-alive response leaves the connection reusable.
-    out.reusable = res.keep_alive() && conn.buffer.size() == 0;
+    out.reusable = parser.keep_alive() && conn.buffer.size() == 0;
     co_return out;
 }
 

@@ -105,6 +105,37 @@ TEST_F(ClientTest, NeverSendsOnAPooledConnectionTheServerClosed) {
     EXPECT_EQ(origin.requests, 1);
 }
 
+// The response is read by our own sink on Beast's parser (response_parser.hpp): status, every
+// header and a chunked body arrive whole, and the connection is pooled.
+TEST_F(ClientTest, ReadsStatusHeadersAndAChunkedBody) {
+    FakeOrigin origin(ioc, FakeOrigin::Mode::chunked);
+    for (int i = 0; i < 2; ++i) {
+        auto res = fetch(url(origin));
+        ASSERT_TRUE(res.ok()) << res.error;
+        EXPECT_EQ(res.status, 201);
+        EXPECT_EQ(res.body, "a body sent in chunks");
+        bool note = false, chunked = false;
+        for (const auto& [name, value] : res.headers) {
+            note = note || (name == "X-Note" && value == "a note, with spaces");
+            chunked = chunked || (name == "Transfer-Encoding" && value == "chunked");
+        }
+        EXPECT_TRUE(note);
+        EXPECT_TRUE(chunked);
+    }
+    EXPECT_EQ(origin.accepts, 1);
+}
+
+TEST_F(ClientTest, AResponseThatSaysCloseIsNotPooled) {
+    FakeOrigin origin(ioc, FakeOrigin::Mode::connection_close);
+    for (int i = 0; i < 2; ++i) {
+        auto res = fetch(url(origin));
+        ASSERT_TRUE(res.ok()) << res.error;
+        EXPECT_EQ(res.body, "ok");
+    }
+    EXPECT_EQ(origin.accepts, 2);  // the second request on a fresh connection, not a retry
+    EXPECT_EQ(origin.requests, 2);
+}
+
 TEST_F(ClientTest, TimesOutAgainstASilentServer) {
     FakeOrigin origin(ioc, FakeOrigin::Mode::never_respond);
     auto begin = std::chrono::steady_clock::now();

@@ -73,7 +73,9 @@ public:
     // response) when a second request arrives there -- a keep-alive race the client must retry.
     // close_after_answer: closes each connection right after its first answer (keep-alive
     // promised, then an idle timeout of zero).
-    enum class Mode { respond, drop_second, never_respond, close_after_answer };
+    // chunked: answers 201 with an X-Note header and a chunked body. connection_close: answers
+    // with "Connection: close" and closes.
+    enum class Mode { respond, drop_second, never_respond, close_after_answer, chunked, connection_close };
 
     FakeOrigin(asio::io_context& ioc, Mode mode) : acceptor_(ioc), mode_(mode) {
         tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
@@ -120,13 +122,19 @@ private:
                 stream->close();
                 co_return;
             }
-            http::response<http::string_body> res{http::status::ok, 11};
+            http::response<http::string_body> res{mode_ == Mode::chunked ? http::status::created : http::status::ok, 11};
             res.body() = "ok";
-            res.prepare_payload();
-            res.keep_alive(true);
+            if (mode_ == Mode::chunked) {
+                res.set("X-Note", "a note, with spaces");
+                res.body() = "a body sent in chunks";
+                res.chunked(true);
+            } else {
+                res.prepare_payload();
+            }
+            res.keep_alive(mode_ != Mode::connection_close);
             auto [wec, wn] = co_await http::async_write(*stream, res, as_tuple(use_awaitable));
             if (wec) co_return;
-            if (mode_ == Mode::close_after_answer) {
+            if (mode_ == Mode::close_after_answer || mode_ == Mode::connection_close) {
                 stream->close();
                 co_return;
             }
