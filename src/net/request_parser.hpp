@@ -4,17 +4,16 @@
 // Request. http::request_parser built a basic_fields (an allocation per field) that was then
 // copied field by field into the Request (1.2% of the platform's instructions per message).
 // Used by the server (server_connection.cpp) and the front-door fuzzer (tests/fuzz/http_api.cpp).
-#include <boost/beast/http/basic_parser.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "net/body_parser.hpp"
 #include "net/http_types.hpp"
 
 namespace carebridge::net::detail {
 
-class RequestParser final : public boost::beast::http::basic_parser<true> {
+class RequestParser final : public BodyParser<true> {
 public:
     RequestParser() { request_.headers.reserve(16); }
 
@@ -35,9 +34,7 @@ public:
     }
 
 private:
-    using string_view = boost::core::string_view;
-    using error_code = boost::system::error_code;
-
+    std::string& body() override { return request_.body; }
     void on_request_impl(boost::beast::http::verb method, string_view method_str, string_view target, int version,
                          error_code&) override {
         request_.method.assign(method_str.data(), method_str.size());
@@ -52,21 +49,6 @@ private:
         request_.headers.emplace_back(std::string(name_string.data(), name_string.size()),
                                       std::string(value.data(), value.size()));
     }
-    void on_header_impl(error_code&) override {}
-    void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
-        // The base class has already held the length to body_limit.
-        if (length) request_.body.reserve(static_cast<std::size_t>(*length));
-    }
-    std::size_t on_body_impl(string_view body, error_code&) override {
-        request_.body.append(body.data(), body.size());
-        return body.size();
-    }
-    void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
-    std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
-        request_.body.append(body.data(), body.size());
-        return body.size();
-    }
-    void on_finish_impl(error_code&) override {}
 
     Request request_;
     int version_ = 0;
