@@ -74,7 +74,8 @@ public:
     // close_after_answer: closes each connection right after its first answer (keep-alive
     // promised, then an idle timeout of zero).
     // chunked: answers 201 with an X-Note header and a chunked body. connection_close: answers
-    // with "Connection: close" and closes.
+    // with "Connection: close" but leaves the connection open, so a client that wrongly kept
+    // it would be seen sending its next request there.
     enum class Mode { respond, drop_second, never_respond, close_after_answer, chunked, connection_close };
 
     FakeOrigin(asio::io_context& ioc, Mode mode) : acceptor_(ioc), mode_(mode) {
@@ -134,7 +135,7 @@ private:
             res.keep_alive(mode_ != Mode::connection_close);
             auto [wec, wn] = co_await http::async_write(*stream, res, as_tuple(use_awaitable));
             if (wec) co_return;
-            if (mode_ == Mode::close_after_answer || mode_ == Mode::connection_close) {
+            if (mode_ == Mode::close_after_answer) {
                 stream->close();
                 co_return;
             }
